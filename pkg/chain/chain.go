@@ -2,6 +2,7 @@ package chain
 
 import (
 	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"strings"
@@ -13,6 +14,7 @@ type Certificate struct {
 	Subject    string    `json:"subject"`
 	Issuer     string    `json:"issuer"`
 	Thumbprint string    `json:"thumbprint"` // lowercase hex SHA-1 of the DER bytes
+	SHA256     string    `json:"sha256"`     // lowercase hex SHA-256 of the DER bytes
 	NotBefore  time.Time `json:"notBefore"`
 	NotAfter   time.Time `json:"notAfter"`
 	IsCA       bool      `json:"isCA"` // Basic Constraints cA, never guessed from the position
@@ -23,10 +25,12 @@ type Certificate struct {
 // that extension counts as a leaf.
 func Describe(cert *x509.Certificate) Certificate {
 	sum := sha1.Sum(cert.Raw)
+	sum256 := sha256.Sum256(cert.Raw)
 	return Certificate{
 		Subject:    cert.Subject.String(),
 		Issuer:     cert.Issuer.String(),
 		Thumbprint: hex.EncodeToString(sum[:]),
+		SHA256:     hex.EncodeToString(sum256[:]),
 		NotBefore:  cert.NotBefore.UTC(),
 		NotAfter:   cert.NotAfter.UTC(),
 		IsCA:       cert.BasicConstraintsValid && cert.IsCA,
@@ -67,6 +71,10 @@ type Chain struct {
 	TLSVersions []string `json:"tlsVersions"`
 	Trust       Trust    `json:"trust"`
 	VerifyError string   `json:"verifyError,omitempty"`
+	// TopIssuerNotAfter is the expiry of the certificate that issued Top, taken from
+	// the verified chain (it may come from the root store rather than the server).
+	// It is zero when the chain did not verify or Top is self-signed.
+	TopIssuerNotAfter time.Time `json:"topIssuerNotAfter,omitzero"`
 }
 
 // Top returns the last certificate the server sent, which is the one whose thumbprint

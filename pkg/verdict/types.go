@@ -71,11 +71,17 @@ type Decision struct {
 	// Reason says in one sentence why the verdict and severity were chosen.
 	Reason   string
 	Findings []finding.Finding
-	// Proposed is the complete list to write, lowercase, in a deterministic order.
-	// It is nil when nothing should be written.
+	// Proposed is the complete list that would fix the provider, lowercase, in a
+	// deterministic order, or nil when the stored list needs no change. A Refused
+	// decision may carry it for the report; ShouldWrite says whether to write it.
 	Proposed []string
 	// Matched and Chains count the observed chains that contain a configured
 	// thumbprint, and all observed chains.
 	Matched int
 	Chains  int
+}
+
+// ShouldWrite reports whether the sweep should write Proposed to IAM.
+func (d Decision) ShouldWrite() bool {
+	return d.Proposed != nil && (d.Verdict == OK || d.Verdict == Mismatch)
 }
