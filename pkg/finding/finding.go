@@ -35,6 +35,9 @@ const (
 	HandshakeFailed Code = "handshake-failed"
 	// ListTooLong: the values the provider needs do not fit in IAM's five entries.
 	ListTooLong Code = "list-too-long"
+	// JWKSUnavailable: the jwks_uri could not be fetched or holds no keys, so STS
+	// cannot verify tokens whatever the thumbprints.
+	JWKSUnavailable Code = "jwks-unavailable"
 	// EKSLookupFailed: the owning EKS cluster could not be looked up (for example
 	// missing eks: permissions or an opted-out region).
 	EKSLookupFailed Code = "eks-lookup-failed"
