@@ -35,6 +35,8 @@ const (
 	HandshakeFailed Code = "handshake-failed"
 	// ListTooLong: the values the provider needs do not fit in IAM's five entries.
 	ListTooLong Code = "list-too-long"
+	// WriteFailed: IAM rejected or failed the update; the stored list is unchanged.
+	WriteFailed Code = "write-failed"
 	// JWKSUnavailable: the jwks_uri could not be fetched or holds no keys, so STS
 	// cannot verify tokens whatever the thumbprints.
 	JWKSUnavailable Code = "jwks-unavailable"
