@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
@@ -45,10 +46,8 @@ type Config struct {
 	// (NOTIFICATION_POLICY, default changes-and-problems).
 	NotificationPolicy string
 	// CABundle holds the operator's CA certificates (CA_BUNDLE as PEM text, or
-	// CA_BUNDLE_FILE as a path); nil when neither is set.
-	CABundle *x509.CertPool
-	// CABundleCount is the number of certificates in CABundle.
-	CABundleCount int
+	// CA_BUNDLE_FILE as a path); empty when neither is set.
+	CABundle []*x509.Certificate
 	// Concurrency is how many providers are processed at once (CONCURRENCY, 1-256,
 	// default 16).
 	Concurrency int
@@ -79,6 +78,9 @@ type Config struct {
 	// AllowPrivateNetworks lets the function connect to loopback, private and
 	// link-local addresses (ALLOW_PRIVATE_NETWORKS, default false).
 	AllowPrivateNetworks bool
+	// HostOverrides pins host names to addresses before DNS is asked
+	// (HOST_OVERRIDES, "name=address,name=address"), like curl's --resolve.
+	HostOverrides map[string][]netip.Addr
 	// MetricsNamespace is the CloudWatch namespace of the metric line
 	// (METRICS_NAMESPACE, default OIDCThumbprintRemediator).
 	MetricsNamespace string
@@ -113,8 +115,9 @@ func Load(lookup LookupFunc) (Config, error) {
 		ExtraEKSRegions:      r.regions("EXTRA_EKS_REGIONS"),
 		AllowPrivateNetworks: r.boolean("ALLOW_PRIVATE_NETWORKS", false),
 		MetricsNamespace:     r.text("METRICS_NAMESPACE", DefaultMetricsNamespace),
+		HostOverrides:        r.hostOverrides("HOST_OVERRIDES"),
 	}
-	cfg.CABundle, cfg.CABundleCount = r.bundle()
+	cfg.CABundle = r.bundle()
 	return cfg, errors.Join(r.errs...)
 }
 
@@ -234,39 +237,71 @@ func (r *reader) regions(name string) []string {
 	return regions
 }
 
+func (r *reader) hostOverrides(name string) map[string][]netip.Addr {
+	v, ok := r.value(name)
+	if !ok {
+		return nil
+	}
+	hosts, err := ParseHostOverrides(v)
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("invalid %s %q: %w", name, v, err))
+		return nil
+	}
+	return hosts
+}
+
+// ParseHostOverrides reads "name=address" entries separated by commas, for example
+// "id.example=127.0.0.1,id.example=::1". A name may repeat to give several addresses.
+func ParseHostOverrides(s string) (map[string][]netip.Addr, error) {
+	hosts := map[string][]netip.Addr{}
+	for _, entry := range strings.Split(s, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		name, addr, ok := strings.Cut(entry, "=")
+		name = strings.ToLower(strings.TrimSpace(name))
+		if !ok || name == "" {
+			return nil, fmt.Errorf("host override %q: want name=address", entry)
+		}
+		ip, err := netip.ParseAddr(strings.TrimSpace(addr))
+		if err != nil {
+			return nil, fmt.Errorf("host override %q: %w", entry, err)
+		}
+		hosts[name] = append(hosts[name], ip.Unmap())
+	}
+	return hosts, nil
+}
+
 // bundle reads CA_BUNDLE (PEM text) or CA_BUNDLE_FILE (a path); setting both is an
 // error because the intended source would be ambiguous.
-func (r *reader) bundle() (*x509.CertPool, int) {
+func (r *reader) bundle() []*x509.Certificate {
 	text, hasText := r.value("CA_BUNDLE")
 	path, hasPath := r.value("CA_BUNDLE_FILE")
 	switch {
 	case hasText && hasPath:
 		r.errs = append(r.errs, errors.New("invalid CA bundle: set CA_BUNDLE or CA_BUNDLE_FILE, not both"))
-		return nil, 0
+		return nil
 	case hasPath:
 		data, err := os.ReadFile(path)
 		if err != nil {
 			r.errs = append(r.errs, fmt.Errorf("invalid CA_BUNDLE_FILE %q: %w", path, err))
-			return nil, 0
+			return nil
 		}
 		return r.parseBundle("CA_BUNDLE_FILE", path, data)
 	case hasText:
 		return r.parseBundle("CA_BUNDLE", "(PEM text)", []byte(text))
 	}
-	return nil, 0
+	return nil
 }
 
-func (r *reader) parseBundle(name, shown string, data []byte) (*x509.CertPool, int) {
+func (r *reader) parseBundle(name, shown string, data []byte) []*x509.Certificate {
 	certs, err := ParseBundle(data)
 	if err != nil {
 		r.errs = append(r.errs, fmt.Errorf("invalid %s %s: %w", name, shown, err))
-		return nil, 0
+		return nil
 	}
-	pool := x509.NewCertPool()
-	for _, cert := range certs {
-		pool.AddCert(cert)
-	}
-	return pool, len(certs)
+	return certs
 }
 
 // ParseBundle reads PEM CA certificates. Every block must be a CERTIFICATE that parses

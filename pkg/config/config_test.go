@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -66,6 +67,7 @@ func TestLoadValues(t *testing.T) {
 		"EXTRA_EKS_REGIONS":      "eu-west-1, us-east-2",
 		"ALLOW_PRIVATE_NETWORKS": "false",
 		"CA_BUNDLE":              string(testCAPEM(t)),
+		"HOST_OVERRIDES":         "id.example=127.0.0.1, ID.example=::1",
 	}))
 	if err != nil {
 		t.Fatalf("Load() error = %v", err)
@@ -82,8 +84,11 @@ func TestLoadValues(t *testing.T) {
 	if strings.Join(cfg.ExtraEKSRegions, ",") != "eu-west-1,us-east-2" {
 		t.Errorf("ExtraEKSRegions = %q, want [eu-west-1 us-east-2]", cfg.ExtraEKSRegions)
 	}
-	if cfg.CABundleCount != 1 {
-		t.Errorf("CABundleCount = %d, want 1", cfg.CABundleCount)
+	if len(cfg.CABundle) != 1 {
+		t.Errorf("len(CABundle) = %d, want 1", len(cfg.CABundle))
+	}
+	if got := fmt.Sprint(cfg.HostOverrides["id.example"]); got != "[127.0.0.1 ::1]" {
+		t.Errorf("HostOverrides[id.example] = %s, want [127.0.0.1 ::1]", got)
 	}
 }
 
@@ -96,8 +101,8 @@ func TestLoadBundleFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load() error = %v", err)
 	}
-	if cfg.CABundleCount != 1 {
-		t.Errorf("CABundleCount = %d, want 1", cfg.CABundleCount)
+	if len(cfg.CABundle) != 1 {
+		t.Errorf("len(CABundle) = %d, want 1", len(cfg.CABundle))
 	}
 }
 
@@ -119,6 +124,8 @@ func TestLoadRejects(t *testing.T) {
 		{"region typo", "EXTRA_EKS_REGIONS", "eu-west-1,euwest2"},
 		{"bundle not pem", "CA_BUNDLE", "not a certificate"},
 		{"bundle file missing", "CA_BUNDLE_FILE", "/nonexistent/ca.pem"},
+		{"host override without address", "HOST_OVERRIDES", "id.example"},
+		{"host override with a name as address", "HOST_OVERRIDES", "id.example=other.example"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
