@@ -29,6 +29,21 @@ type Report struct {
 	// Notes holds sweep-level problems that did not stop the sweep, such as an EKS
 	// region that could not be listed.
 	Notes []string `json:"notes"`
+	// Omitted is set by Shorten when entries were left out to fit a size limit; it is
+	// nil for a complete report.
+	Omitted *Omission `json:"omitted,omitempty"`
+}
+
+// Omission records what Shorten left out of a report. Totals keeps the counts of the
+// complete sweep, so Count still reports every provider.
+type Omission struct {
+	Providers         int `json:"providers"`
+	NotReached        int `json:"notReached"`
+	UnmanagedClusters int `json:"unmanagedClusters"`
+	Notes             int `json:"notes"`
+	// FullReport names where the complete report is, for example a log group.
+	FullReport string `json:"fullReport,omitempty"`
+	Totals     Counts `json:"-"`
 }
 
 // Provider is the outcome for one IAM OIDC provider.
