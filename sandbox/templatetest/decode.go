@@ -37,8 +37,12 @@ var shortForms = map[string]string{
 // "!Sub s" becomes {"Fn::Sub": "s"}.
 //
 // It returns an error for an unknown tag, a duplicate key, a non-string key, a YAML
-// alias or merge key (CloudFormation supports neither), and a file with other than
-// one document.
+// alias or merge key (CloudFormation supports neither), and a file with other than one
+// document.
+//
+// NOTE: go-yaml v1.19.2 misreads a tag with no value: "v: !GetAZs" at the end of a file
+// loses the tag, and before another key the tag takes the following mapping as its
+// value. Write "!GetAZs ”" instead, as the CloudFormation documentation does.
 func Decode(data []byte) (map[string]any, error) {
 	file, err := parser.ParseBytes(data, 0)
 	if err != nil {
@@ -101,9 +105,6 @@ func convertMapping(entries []*ast.MappingValueNode) (map[string]any, error) {
 		if !ok {
 			return nil, fmt.Errorf("line %d: key %v is %T, want a string", line(entry), key, key)
 		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("line %d: duplicate key %q", line(entry), name)
-		}
 
 		value, err := convert(entry.Value)
 		if err != nil {
@@ -139,10 +140,6 @@ func convertTag(n *ast.TagNode) (any, error) {
 	key, ok := shortForms[tag]
 	if !ok {
 		return nil, fmt.Errorf("line %d: unknown tag %s", line(n), tag)
-	}
-	if tag == "!GetAZs" && value == nil {
-		// A bare !GetAZs means the stack's region, the same as {"Fn::GetAZs": ""}.
-		value = ""
 	}
 	return map[string]any{key: value}, nil
 }

@@ -5,8 +5,8 @@
 // every file in events/ is the JSON its consumers expect.
 //
 // Decode turns CloudFormation's YAML short-form tags (!Ref, !Sub, !GetAtt and the
-// other intrinsic functions) into their long JSON form, so both the schema and the
-// tests see the document that CloudFormation sees.
+// other intrinsic functions) into their long JSON form, so the schema and the tests
+// check the same document that CloudFormation receives.
 //
 // The package runs no SAM CLI, no cfn-lint and no AWS API, so it cannot find errors
 // that only the SAM transform or a deployment reports, such as a wrong attribute name

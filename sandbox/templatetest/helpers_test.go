@@ -88,8 +88,8 @@ func mapping(t *testing.T, root any, path ...any) map[string]any {
 	return m
 }
 
-// list returns the value at path as a slice; a single value becomes a one-item slice,
-// as IAM reads a single Action or Resource.
+// list returns the value at path as a slice. A single value becomes a one-item slice,
+// the way IAM reads a single Action or Resource.
 func list(t *testing.T, root any, path ...any) []any {
 	t.Helper()
 

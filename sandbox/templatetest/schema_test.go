@@ -35,7 +35,7 @@ func compileECMA(pattern string) (jsonschema.Regexp, error) {
 	return (*ecmaRegexp)(re), nil
 }
 
-// loadSchema compiles the SAM schema once for all tests; it is about 750 KB.
+// loadSchema compiles the SAM schema (about 750 KB) once for all tests.
 var loadSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 	f, err := os.Open(schemaFile)
 	if err != nil {
@@ -50,7 +50,7 @@ var loadSchema = sync.OnceValues(func() (*jsonschema.Schema, error) {
 
 	c := jsonschema.NewCompiler()
 	c.UseRegexpEngine(compileECMA)
-	// The schema declares draft-04 in $schema. The default applies only if it did not.
+	// The default draft applies only to a schema without $schema. This one declares draft-04.
 	c.DefaultDraft(jsonschema.Draft4)
 	if err := c.AddResource(schemaFile, doc); err != nil {
 		return nil, err
