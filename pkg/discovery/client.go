@@ -31,8 +31,8 @@ type Config struct {
 	// to redirect targets. The sweep passes the private-network guard's DialContext
 	// here. nil means a plain net.Dialer.
 	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
-	// RootCAs verifies every server: system roots plus the operator's bundle. nil means
-	// the system roots.
+	// RootCAs is the pool that verifies every server, normally the system roots plus the
+	// operator's bundle. nil means the system roots.
 	RootCAs *x509.CertPool
 	// Timeout bounds each HTTP request, from dialling to reading the whole body.
 	// Zero means DefaultTimeout.
@@ -64,8 +64,8 @@ func New(cfg Config) *Client {
 	}
 
 	transport := &http.Transport{
-		// Proxy stays nil: a proxy would make DialContext see only the proxy's
-		// address and bypass the caller's network guard.
+		// Proxy stays nil because with a proxy DialContext would see only the
+		// proxy's address, which bypasses the caller's network guard.
 		Proxy:       nil,
 		DialContext: dial,
 		TLSClientConfig: &tls.Config{
@@ -82,8 +82,8 @@ func New(cfg Config) *Client {
 	return &Client{
 		http: &http.Client{
 			Transport: transport,
-			// get follows redirects itself, so that it can check the target and
-			// keep the body of a redirect it rejects.
+			// get follows redirects itself, so that each request gets its own
+			// timeout and a rejected redirect returns a *RedirectError.
 			CheckRedirect: func(*http.Request, []*http.Request) error {
 				return http.ErrUseLastResponse
 			},
@@ -135,7 +135,7 @@ func (c *Client) get(ctx context.Context, target *url.URL) (response, error) {
 	return next.response, nil
 }
 
-// hop is one request's outcome: a read response, or a redirect target.
+// hop is the outcome of one request, either a read response or a redirect target.
 type hop struct {
 	response
 	status   int

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// document holds the discovery fields the sweep uses.
+// document contains the discovery fields the sweep uses.
 type document struct {
 	Issuer  string
 	JWKSURI *url.URL
@@ -86,8 +86,9 @@ func isJSONMediaType(contentType string) bool {
 	return mediaType == "application/json" || strings.HasSuffix(mediaType, "+json")
 }
 
-// jwkSetProblem describes why body is not a JSON Web Key Set, or returns "" when it is
-// one. It counts the keys but never decodes them, so x5c values are never read.
+// jwkSetProblem returns a description of why body is not a usable JSON Web Key Set, or
+// "" when it is one, and whether the body is not JSON at all. It counts the keys but
+// never decodes them, so x5c values are never read.
 func jwkSetProblem(body []byte) (invalidJSON bool, problem string) {
 	var set struct {
 		Keys *[]json.RawMessage `json:"keys"`

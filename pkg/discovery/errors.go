@@ -26,12 +26,12 @@ func (e *StatusError) Error() string {
 
 // RedirectError reports a redirect that was not followed.
 type RedirectError struct {
-	// URL is the request that answered with the redirect.
+	// URL is the request whose response was the redirect.
 	URL        string
 	StatusCode int
 	// Location is the resolved redirect target.
 	Location string
-	// Reason says why the redirect was not followed.
+	// Reason is why the redirect was not followed.
 	Reason string
 }
 
@@ -50,20 +50,16 @@ func (e *BodyTooLargeError) Error() string {
 	return fmt.Sprintf("discovery: GET %s: response body exceeds the limit of %d bytes", e.URL, e.Limit)
 }
 
-// DocumentError reports a discovery document that cannot be used: invalid JSON, or a
-// jwks_uri that is missing, empty or not an https URL.
+// DocumentError reports a discovery document that cannot be used because it is not a
+// JSON object or its jwks_uri is missing, empty or not an https URL.
 type DocumentError struct {
-	URL    string
-	Reason string
-	// Err is the underlying parse error, or nil.
+	URL string
+	// Err describes the problem.
 	Err error
 }
 
 func (e *DocumentError) Error() string {
-	if e.Err != nil {
-		return fmt.Sprintf("discovery: document at %s: %s: %v", e.URL, e.Reason, e.Err)
-	}
-	return fmt.Sprintf("discovery: document at %s: %s", e.URL, e.Reason)
+	return fmt.Sprintf("discovery: invalid discovery document at %s: %v", e.URL, e.Err)
 }
 
 func (e *DocumentError) Unwrap() error { return e.Err }

@@ -13,7 +13,7 @@ import (
 // Discovery 1.0 section 4 specifies.
 const wellKnownPath = "/.well-known/openid-configuration"
 
-// Result is what Fetch learned about a provider.
+// Result is the outcome of a successful Fetch.
 type Result struct {
 	// DiscoveryURL is the document's URL, https://host[:port]/path/.well-known/openid-configuration.
 	DiscoveryURL string
@@ -50,7 +50,7 @@ func (c *Client) Fetch(ctx context.Context, providerURL string) (Result, error) 
 
 	doc, err := parseDocument(resp.Body)
 	if err != nil {
-		return Result{}, &DocumentError{URL: discoveryURL.String(), Reason: "cannot be used", Err: err}
+		return Result{}, &DocumentError{URL: discoveryURL.String(), Err: err}
 	}
 
 	result := Result{

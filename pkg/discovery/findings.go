@@ -22,7 +22,7 @@ func contentTypeFinding(what, target, contentType string) finding.Finding {
 // issuerMismatch compares the document's issuer value with the provider URL, both as
 // IAM stores it (with https:// added) and normalised. STS rejects a token whose iss
 // claim is not the provider URL, so a different issuer value breaks token exchange for
-// clients that copy it. Thumbprints cannot fix that, and the message says so.
+// clients that copy it. The message states that thumbprints cannot fix this.
 func issuerMismatch(providerURL string, issuer *url.URL, served string) (finding.Finding, bool) {
 	want := issuer.String()
 	if served == want {

@@ -10,14 +10,14 @@ import (
 	"unicode"
 )
 
-// acceptedForm tells a person how to write a provider URL.
+// acceptedForm is the provider URL syntax that error messages show.
 const acceptedForm = "want host[:port][/path] or https://host[:port][/path]"
 
 // URLError reports a provider URL or jwks_uri that cannot be used.
 type URLError struct {
 	// Value is the URL exactly as given.
 	Value string
-	// Reason says what is wrong with Value.
+	// Reason is what is wrong with Value.
 	Reason string
 	// Err is the underlying parse error, or nil.
 	Err error
