@@ -9,13 +9,15 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/finding"
 )
 
-// wellKnownPath is appended to the issuer URL, path included, as OpenID Connect
-// Discovery 1.0 section 4 specifies.
+// wellKnownPath is appended after the issuer URL's path, as OpenID Connect Discovery
+// 1.0 specifies for issuers with a path.
 const wellKnownPath = "/.well-known/openid-configuration"
 
 // Result is the outcome of a successful Fetch.
 type Result struct {
-	// DiscoveryURL is the document's URL, https://host[:port]/path/.well-known/openid-configuration.
+	// DiscoveryURL is the requested document URL,
+	// https://host[:port]/path/.well-known/openid-configuration. A same-host redirect
+	// does not change it.
 	DiscoveryURL string
 	// Issuer is the document's issuer value as served, which may differ from the
 	// provider URL.
@@ -36,6 +38,9 @@ type Result struct {
 // TLS or network error) or cannot be used (*DocumentError). Everything else is a
 // finding: a content type other than JSON, an issuer value that differs from the
 // provider URL, a jwks_uri on another host, and a JWKS that cannot be fetched or read.
+//
+// Fetch makes at most four requests (the document and the JWKS, each with one
+// redirect), each bounded by Config.Timeout. Only ctx bounds the whole call.
 func (c *Client) Fetch(ctx context.Context, providerURL string) (Result, error) {
 	issuer, err := IssuerURL(providerURL)
 	if err != nil {

@@ -228,6 +228,15 @@ func TestFetchErrors(t *testing.T) {
 			wantInText: []string{"not followed", "only one redirect is followed", "/tenant/.well-known/openid-configuration"},
 		},
 		{
+			name: "302 without Location",
+			handler: func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusFound)
+				fmt.Fprint(w, "moved somewhere")
+			},
+			check:      wantStatus(http.StatusFound, "moved somewhere"),
+			wantInText: []string{"HTTP 302"},
+		},
+		{
 			name:       "404",
 			handler:    http.NotFound,
 			check:      wantStatus(http.StatusNotFound, "404 page not found"),
@@ -545,4 +554,29 @@ func findingText(findings []finding.Finding) string {
 		messages = append(messages, f.Message)
 	}
 	return strings.Join(messages, "\n")
+}
+
+func TestFetchJWKSRedirectNotFollowed(t *testing.T) {
+	keys := startServer(t, issuerHandler{})
+	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/tenant/keys" {
+			http.Redirect(w, r, keys.URL+"/tenant/keys", http.StatusFound)
+			return
+		}
+		issuerHandler{}.ServeHTTP(w, r)
+	}))
+
+	got, err := New(Config{RootCAs: trustedPool(t, srv)}).Fetch(t.Context(), providerURL(srv, "/tenant"))
+	if err != nil {
+		t.Fatalf("Fetch() error = %v", err)
+	}
+
+	if codes := findingCodes(got.Findings); !slices.Equal(codes, []finding.Code{finding.JWKSUnavailable}) {
+		t.Fatalf("Fetch() finding codes = %q, want [%q]", codes, finding.JWKSUnavailable)
+	}
+	for _, want := range []string{"not followed", keys.URL + "/tenant/keys"} {
+		if msg := got.Findings[0].Message; !strings.Contains(msg, want) {
+			t.Errorf("finding message = %q, want it to contain %q", msg, want)
+		}
+	}
 }

@@ -32,7 +32,7 @@ func issuerMismatch(providerURL string, issuer *url.URL, served string) (finding
 		return finding.Finding{}, false
 	}
 
-	message := fmt.Sprintf("the discovery issuer %q differs from the provider URL %q (%s). "+
+	message := fmt.Sprintf("the discovery issuer %q differs from the provider URL %q (difference: %s). "+
 		"STS compares a token's iss claim with the provider URL, so tokens that carry the "+
 		"document's issuer are rejected. Changing thumbprints does not fix this",
 		served, want, issuerDifference(issuer, served))
