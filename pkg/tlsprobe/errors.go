@@ -34,7 +34,7 @@ func transient(err error) bool {
 	return errors.As(err, &netErr) && netErr.Timeout()
 }
 
-// versionRejected reports whether the server answered the handshake with a
+// versionRejected reports whether the server rejected the handshake with a
 // protocol_version alert. crypto/tls reports a received alert as a *net.OpError with Op
 // "remote error" that wraps an unexported type, so the alert is compared through the
 // text that tls.AlertError gives the same code.

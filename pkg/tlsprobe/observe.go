@@ -11,7 +11,7 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/chain"
 )
 
-// sample is what one completed handshake observed.
+// sample is the observation of one completed handshake.
 type sample struct {
 	chain   chain.Chain // Certificates, Trust, VerifyError and TopIssuerNotAfter only
 	addr    netip.Addr

@@ -93,7 +93,8 @@ func New(cfg Config) *Prober {
 // Attempts counts every connection tried, retries included. Failures counts handshakes
 // that still failed after their retries, except a version handshake that the server
 // rejected with a protocol_version alert, because that rejection answers the version
-// question. When no handshake completes, Error says why and Chains is empty.
+// question. When no handshake completes, Error holds the last error and Chains is
+// empty.
 func (p *Prober) Probe(ctx context.Context, host, port string) chain.Host {
 	result := chain.Host{Name: host}
 

@@ -4,8 +4,8 @@
 // test sets.
 //
 // Servers listen only on loopback addresses (127.0.0.1, other 127.x addresses, ::1)
-// with a port chosen by the kernel, and the Farm maps each host name to those addresses
-// so the code under test resolves names through the Farm instead of DNS. Faults cover
+// with a port chosen by the kernel. The Farm maps each host name to those addresses, so
+// the code under test resolves names through the Farm instead of DNS. Faults cover
 // slow, dropped, reset and stalled connections, trickled and oversized bodies, custom
 // responses and redirects. Counters record handshakes per address, requests per path
 // and the SNI names that clients sent.

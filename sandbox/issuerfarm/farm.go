@@ -71,7 +71,7 @@ func (f *Farm) Addrs(name string) []netip.Addr {
 
 // LookupNetIP resolves the farm's host names to their loopback addresses, with the
 // signature of net.Resolver.LookupNetIP so that it satisfies netguard.Resolver. A name
-// the farm does not serve returns a not-found *net.DNSError: the farm never asks DNS.
+// the farm does not serve returns a not-found *net.DNSError because the farm never queries DNS.
 // Network "ip4" or "ip6" keeps only that family.
 func (f *Farm) LookupNetIP(_ context.Context, network, host string) ([]netip.Addr, error) {
 	all := f.Addrs(host)
@@ -100,7 +100,7 @@ func (f *Farm) Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	return f.LookupNetIP(ctx, "ip", host)
 }
 
-// Close stops every server in the farm and forgets their names.
+// Close stops every server in the farm and removes their names.
 func (f *Farm) Close() {
 	f.mu.Lock()
 	closers := f.closers

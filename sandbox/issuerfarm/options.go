@@ -18,8 +18,8 @@ type Options struct {
 	// order across all addresses, so sequential clients see a deterministic sequence.
 	Certificates []tls.Certificate
 	// SelectCertificate, when set, chooses the chain for each handshake instead of
-	// Certificates. hello.Conn.LocalAddr() tells which address was reached, and
-	// ByAddress builds a selector from it.
+	// Certificates. hello.Conn.LocalAddr() returns the address the client reached,
+	// and ByAddress builds a selector from it.
 	SelectCertificate func(hello *tls.ClientHelloInfo) tls.Certificate
 	// MinVersion and MaxVersion bound the TLS versions the server accepts. Defaults
 	// tls.VersionTLS12 and tls.VersionTLS13. tls.VersionTLS10 for both makes a server
@@ -62,7 +62,7 @@ type Faults struct {
 	DropEvery int
 	// Reset makes dropped connections end with a TCP reset instead of a normal close.
 	Reset bool
-	// StallHandshake accepts connections and never answers, until Close.
+	// StallHandshake accepts connections and never responds, until Close.
 	StallHandshake bool
 	// TrickleInterval sends each response body in pieces of TrickleBytes bytes, with
 	// this pause before each piece.

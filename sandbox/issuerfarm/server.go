@@ -20,7 +20,7 @@ import (
 	"time"
 )
 
-// Paths the server answers by default.
+// Paths the server serves by default.
 const (
 	DiscoveryPath = "/.well-known/openid-configuration"
 	JWKSPath      = "/jwks"
@@ -280,7 +280,7 @@ func localAddr(conn net.Conn) netip.Addr {
 	return addrPort.Addr().Unmap()
 }
 
-// faultListener applies the connection faults before the TLS layer sees a connection.
+// faultListener applies the connection faults before the TLS layer reads a connection.
 type faultListener struct {
 	net.Listener
 	server *Server
