@@ -1,0 +1,8 @@
+// Package metrics renders a sweep's counts as one CloudWatch Embedded Metric Format
+// (EMF) log line, which CloudWatch Logs turns into metrics without a PutMetricData
+// call.
+//
+// The package only builds the line: the caller writes it to standard output, where
+// Lambda sends it to CloudWatch Logs. Metrics carry at most the AccountId dimension,
+// never a provider or host, to keep the number of metric series low.
+package metrics
