@@ -23,8 +23,8 @@ const (
 	warning     = 30 * 24 * time.Hour
 )
 
-// kept values match no observed certificate; operators mark them to keep.
-var kept = []string{
+// keptValues match no observed certificate, and tests mark them to keep.
+var keptValues = []string{
 	"1111111111111111111111111111111111111112",
 	"2222222222222222222222222222222222222223",
 	"3333333333333333333333333333333333333334",
@@ -258,17 +258,17 @@ func decideTests(t *testing.T) []decideTest {
 		},
 		{
 			name:         "more than five drops leaf pin",
-			in:           withKeep(input([]string{tp(p.la), kept[0], kept[1], kept[2], tp(p.ib.cert)}, backEnds), kept[:3]...),
+			in:           withKeep(input([]string{tp(p.la), keptValues[0], keptValues[1], keptValues[2], tp(p.ib.cert)}, backEnds), keptValues[:3]...),
 			wantVerdict:  OK,
-			wantProposed: []string{kept[0], kept[1], kept[2], tp(p.ib.cert), tp(p.ia.cert)},
+			wantProposed: []string{keptValues[0], keptValues[1], keptValues[2], tp(p.ib.cert), tp(p.ia.cert)},
 			wantCodes:    []finding.Code{finding.LeafPinned, finding.MultipleChains, finding.StaleEntry, finding.StaleEntry, finding.StaleEntry},
 		},
 		{
 			name:         "more than five still too long",
-			in:           withKeep(input([]string{kept[0], kept[1], kept[2], kept[3], tp(p.ib.cert)}, backEnds), kept...),
+			in:           withKeep(input([]string{keptValues[0], keptValues[1], keptValues[2], keptValues[3], tp(p.ib.cert)}, backEnds), keptValues...),
 			wantVerdict:  Refused,
 			wantSeverity: Advisory,
-			wantProposed: []string{kept[0], kept[1], kept[2], kept[3], tp(p.ib.cert), tp(p.ia.cert)},
+			wantProposed: []string{keptValues[0], keptValues[1], keptValues[2], keptValues[3], tp(p.ib.cert), tp(p.ia.cert)},
 			wantCodes:    []finding.Code{finding.ListTooLong, finding.MultipleChains, finding.StaleEntry, finding.StaleEntry, finding.StaleEntry, finding.StaleEntry},
 			wantMessages: map[finding.Code][]string{finding.ListTooLong: {"needs 6 entries", "at most 5"}},
 		},
@@ -305,19 +305,19 @@ func decideTests(t *testing.T) []decideTest {
 		},
 		{
 			name:         "keep entry survives when stale",
-			in:           withKeep(input([]string{strings.ToUpper(kept[0])}, publicHost(sent(public, 4, p.l1, p.i1.cert, p.x))), kept[0]),
+			in:           withKeep(input([]string{strings.ToUpper(keptValues[0])}, publicHost(sent(public, 4, p.l1, p.i1.cert, p.x))), keptValues[0]),
 			wantVerdict:  Mismatch,
 			wantSeverity: Advisory,
-			wantProposed: []string{kept[0], tp(p.x)},
+			wantProposed: []string{keptValues[0], tp(p.x)},
 			wantCodes:    []finding.Code{finding.StaleEntry},
 			wantMessages: map[finding.Code][]string{finding.StaleEntry: {"operator marked it to keep"}},
 		},
 		{
 			name:         "keep entry added when missing",
-			in:           withKeep(input([]string{placeholder}, publicHost(sent(public, 4, p.l1, p.i1.cert, p.x))), kept[1]),
+			in:           withKeep(input([]string{placeholder}, publicHost(sent(public, 4, p.l1, p.i1.cert, p.x))), keptValues[1]),
 			wantVerdict:  Mismatch,
 			wantSeverity: Advisory,
-			wantProposed: []string{kept[1], tp(p.x)},
+			wantProposed: []string{keptValues[1], tp(p.x)},
 			wantCodes:    []finding.Code{finding.Placeholder},
 		},
 		{

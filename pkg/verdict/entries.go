@@ -21,16 +21,16 @@ type sentCertificate struct {
 // describe names the certificate for a message, such as `the top certificate
 // "CN=Root" sent by id.example.test`.
 func (s sentCertificate) describe() string {
-	var which string
+	var label string
 	switch {
 	case s.last:
-		which = "the top certificate"
+		label = "the top certificate"
 	case s.position == 0 && !s.cert.IsCA:
-		which = "the leaf certificate"
+		label = "the leaf certificate"
 	default:
-		which = fmt.Sprintf("certificate %d", s.position+1)
+		label = fmt.Sprintf("certificate %d", s.position+1)
 	}
-	return fmt.Sprintf("%s %q sent by %s", which, s.cert.Subject, s.host)
+	return fmt.Sprintf("%s %q sent by %s", label, s.cert.Subject, s.host)
 }
 
 // observed indexes every certificate that any host sent, verified or not.
@@ -113,8 +113,8 @@ func readEntries(configured, keep []string, obs observed) entries {
 		}
 	}
 
-	// An operator's keep entry is written as is, placeholder or not, because the
-	// operator asked for it; only a value IAM would reject is left out.
+	// A keep entry is written even when it is a placeholder, because the operator
+	// asked for it. Only a value that IAM would reject is left out.
 	for _, raw := range keep {
 		value, err := thumbprint.Normalize(raw)
 		if err != nil {

@@ -141,8 +141,8 @@ func chainFindings(judged []judgedChain, allowLeafPin bool, now time.Time, warni
 
 // expiryFindings warns about the chain's pin certificate and its top certificate when
 // they expire within the warning window, and about the top certificate's issuer when
-// it has expired: each means the server's chain, and the thumbprint it needs, is
-// likely to change soon.
+// it has expired. Each means that the server's chain, and the thumbprint it needs,
+// is likely to change soon.
 func expiryFindings(j judgedChain, now time.Time, warning time.Duration) []finding.Finding {
 	var findings []finding.Finding
 	if warning > 0 {

@@ -4,11 +4,11 @@ import (
 	"slices"
 )
 
-// proposeList builds the complete list to write: the configured entries that still
-// match a sent certificate, in stored order, then the keep entries that are missing,
-// then the needed values that are missing, sorted so that the same observations give
-// the same list. Malformed entries and placeholders are never in e.valid, and entries
-// that match nothing observed are dropped unless kept.
+// proposeList builds the complete list to write. It starts with the configured entries
+// that still match a sent certificate, in stored order, and appends the missing keep
+// entries and then the missing needed values. The needed values are sorted, so the
+// same observations give the same list. Malformed entries and placeholders are never
+// in e.valid, and entries that match nothing observed are dropped unless kept.
 //
 // When the list has more than MaxThumbprints entries, leaf pins that are neither kept
 // nor needed are dropped, earliest stored first, until it fits: each leaf-matched

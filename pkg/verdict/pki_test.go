@@ -101,7 +101,7 @@ func crossSign(t *testing.T, subject, parent *authority) *x509.Certificate {
 	return sign(t, subject.cert.Subject.CommonName, subject.key, true, now.Add(5*defaultValidity), parent)
 }
 
-// pki holds every certificate the decision tests use.
+// pki contains every certificate the decision tests use.
 type pki struct {
 	// A public chain [L1, I1, X(R1<-R0)], its renewed leaf L2, and the self-signed R1.
 	r0, r1, i1 *authority
@@ -193,7 +193,7 @@ func sent(trust chain.Trust, samples int, certs ...*x509.Certificate) chain.Chai
 	return c
 }
 
-// tlsVersions says which protocol versions a host accepted.
+// tlsVersions is the set of protocol versions a host accepts.
 type tlsVersions int
 
 const (
@@ -201,8 +201,8 @@ const (
 	onlyTLS13
 )
 
-// observedHost describes a host with the given chains. The negotiated version of each
-// chain follows from the versions the host accepts.
+// observedHost describes a host with the given chains, each negotiated with TLS 1.3,
+// which every test host accepts.
 func observedHost(name, role string, versions tlsVersions, chains ...chain.Chain) chain.Host {
 	host := chain.Host{Name: name, Role: role, Addresses: []string{"127.0.0.1"}, TLS13: true, TLS12: versions == bothVersions}
 	for _, c := range chains {

@@ -10,7 +10,7 @@ import (
 // Decision.Reason. mismatched must not be empty.
 //
 // Since 2024, AWS first validates the JWKS host's chain against its own library of
-// trusted root CAs and falls back to the stored thumbprints only when the chain ends
+// trusted root CAs. It falls back to the stored thumbprints only when the chain ends
 // at another CA, when it cannot retrieve the certificate, or when the endpoint
 // requires TLS 1.3. So a mismatch is critical for a chain trusted only through the
 // operator's CA bundle and for a TLS-1.3-only host. It is advisory only when every
