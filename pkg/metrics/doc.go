@@ -3,6 +3,6 @@
 // call.
 //
 // The package only builds the line: the caller writes it to standard output, where
-// Lambda sends it to CloudWatch Logs. Metrics carry at most the AccountId dimension,
-// never a provider or host, to keep the number of metric series low.
+// Lambda sends it to CloudWatch Logs. Metrics carry no dimension, never a provider
+// or host, which keeps one series per metric and lets alarms match them by name.
 package metrics

@@ -30,10 +30,11 @@ type metadata struct {
 
 // EMF returns one EMF log line, ending in a newline, with the counts of r and the
 // sweep duration: Providers, OK, Mismatch, Updated, WouldUpdate, Unreachable,
-// Refused, Skipped, NotReached, Critical and Advisory as Count, and DurationMs as
+// Refused, Skipped, NotReached, Critical, CriticalUnresolved and Advisory as Count, and DurationMs as
 // Milliseconds. The timestamp is the sweep's finish time (its start time when the
-// finish is unknown). The only dimension is AccountId, and the metrics have no
-// dimension when the account is unknown.
+// finish is unknown). The metrics have no dimension, so the template's alarms match
+// them by name alone; one function runs per account, and AccountId is written as a
+// plain property for searching the log.
 func EMF(r report.Report, namespace string, duration time.Duration) ([]byte, error) {
 	if namespace == "" {
 		return nil, errors.New("metrics: namespace is empty")
@@ -61,16 +62,15 @@ func EMF(r report.Report, namespace string, duration time.Duration) ([]byte, err
 		{"Skipped", int64(c.Skipped)},
 		{"NotReached", int64(c.NotReached)},
 		{"Critical", int64(c.Critical)},
+		{"CriticalUnresolved", int64(c.CriticalUnresolved)},
 		{"Advisory", int64(c.Advisory)},
 	}
 
-	dimensions := []string{}
 	line := map[string]any{}
 	if r.AccountID != "" {
-		dimensions = append(dimensions, "AccountId")
 		line["AccountId"] = r.AccountID
 	}
-	d := directive{Namespace: namespace, Dimensions: [][]string{dimensions}}
+	d := directive{Namespace: namespace, Dimensions: [][]string{{}}}
 	for _, v := range values {
 		d.Metrics = append(d.Metrics, metricDefinition{Name: v.name, Unit: "Count"})
 		line[v.name] = v.value

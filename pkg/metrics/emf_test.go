@@ -3,7 +3,6 @@ package metrics
 import (
 	"bytes"
 	"encoding/json"
-	"slices"
 	"testing"
 	"time"
 
@@ -75,8 +74,8 @@ func TestEMF(t *testing.T) {
 	if d.Namespace != "OIDCThumbprints" {
 		t.Errorf("Namespace = %q, want %q", d.Namespace, "OIDCThumbprints")
 	}
-	if len(d.Dimensions) != 1 || !slices.Equal(d.Dimensions[0], []string{"AccountId"}) {
-		t.Errorf("Dimensions = %q, want [[AccountId]]", d.Dimensions)
+	if len(d.Dimensions) != 1 || len(d.Dimensions[0]) != 0 {
+		t.Errorf("Dimensions = %q, want one empty dimension set, which the alarms match", d.Dimensions)
 	}
 	if values["AccountId"] != "123456789012" {
 		t.Errorf("AccountId = %v, want %q", values["AccountId"], "123456789012")
@@ -85,7 +84,7 @@ func TestEMF(t *testing.T) {
 	want := map[string]float64{
 		"Providers": 8, "OK": 2, "Mismatch": 1, "Updated": 1, "WouldUpdate": 1,
 		"Unreachable": 1, "Refused": 1, "Skipped": 1, "NotReached": 1,
-		"Critical": 2, "Advisory": 2, "DurationMs": 72345,
+		"Critical": 2, "CriticalUnresolved": 2, "Advisory": 2, "DurationMs": 72345,
 	}
 	if len(d.Metrics) != len(want) {
 		t.Errorf("Metrics has %d entries, want %d", len(d.Metrics), len(want))

@@ -112,6 +112,36 @@ func get(t *testing.T, client *http.Client, url string) (*http.Response, []byte)
 	return resp, body
 }
 
+func TestIssuerPath(t *testing.T) {
+	ca := newTestCA(t)
+	farm := newFarm(t)
+	server := startServer(t, farm, Options{Name: "id.test", Path: "/id/ABC", Certificates: []tls.Certificate{ca.leaf.TLSCertificate()}})
+	client := newClient(t, farm, pki.Pool(ca.root.Cert), 0)
+
+	if !strings.HasSuffix(server.URL(), "/id/ABC") {
+		t.Fatalf("URL() = %q, want it to end with the issuer path /id/ABC", server.URL())
+	}
+	resp, body := get(t, client, server.URL()+DiscoveryPath)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("discovery under the issuer path: status %d, want 200", resp.StatusCode)
+	}
+	var doc struct {
+		Issuer  string `json:"issuer"`
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Issuer != server.URL() || doc.JWKSURI != server.URL()+JWKSPath {
+		t.Errorf("document = %+v, want issuer %s with its JWKS under it", doc, server.URL())
+	}
+
+	resp, _ = get(t, client, "https://"+server.Host()+DiscoveryPath)
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("discovery outside the issuer path: status %d, want 404", resp.StatusCode)
+	}
+}
+
 func TestDiscoveryAndJWKS(t *testing.T) {
 	ca := newTestCA(t)
 	farm := newFarm(t)

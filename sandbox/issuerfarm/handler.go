@@ -16,9 +16,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	response, ok := s.opts.Responses[r.URL.Path]
+	// Responses and the default paths are relative to the issuer path.
+	path, found := strings.CutPrefix(r.URL.Path, s.opts.Path)
+	if !found {
+		path = "/not-under-the-issuer-path" + r.URL.Path
+	}
+	response, ok := s.opts.Responses[path]
 	if !ok {
-		response = s.defaultResponse(r.URL.Path)
+		response = s.defaultResponse(path)
 	}
 	s.write(w, r, response)
 }

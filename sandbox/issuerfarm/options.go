@@ -10,6 +10,9 @@ type Options struct {
 	// Name is the host name in the issuer URL and the name clients resolve through
 	// the farm. Default "localhost".
 	Name string
+	// Path is the issuer URL's path, such as "/id/EXAMPLE" for an EKS-style issuer.
+	// The discovery document and the JWKS are served under it. Default "" (the root).
+	Path string
 	// Addrs lists the loopback addresses to listen on, all with the same port.
 	// Default {"127.0.0.1"}. Use LoopbackAvailable to skip a test when "::1" or
 	// another 127.x address cannot be bound.
@@ -30,8 +33,9 @@ type Options struct {
 	// to delete "jwks_uri" or point it at another farm server. The document starts
 	// with issuer, jwks_uri and the usual metadata fields.
 	Discovery func(doc map[string]any)
-	// Responses replaces the response for a path ("/.well-known/openid-configuration",
-	// "/jwks" or any other), for error pages, wrong content types and redirects.
+	// Responses replaces the response for a path relative to Path
+	// ("/.well-known/openid-configuration", "/jwks" or any other), for error pages,
+	// wrong content types and redirects.
 	Responses map[string]Response
 	Faults    Faults
 }

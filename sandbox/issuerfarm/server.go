@@ -167,7 +167,7 @@ func (s *Server) Port() string { return strconv.Itoa(s.port) }
 func (s *Server) Host() string { return net.JoinHostPort(s.opts.Name, s.Port()) }
 
 // URL returns the issuer URL, "https://name:port".
-func (s *Server) URL() string { return "https://" + s.Host() }
+func (s *Server) URL() string { return "https://" + s.Host() + s.opts.Path }
 
 // Addrs returns the addresses the server listens on, in the order of Options.Addrs.
 func (s *Server) Addrs() []netip.Addr { return slices.Clone(s.addrs) }

@@ -242,7 +242,7 @@ func TestAlarmsNotifyTopic(t *testing.T) {
 		metricName string
 	}{
 		{"ErrorsAlarm", "AWS/Lambda", "Errors"},
-		{"CriticalAlarm", "OIDCThumbprintRemediator", "Critical"},
+		{"CriticalAlarm", "OIDCThumbprintRemediator", "CriticalUnresolved"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
