@@ -12,7 +12,7 @@ import (
 var issuerHostPattern = regexp.MustCompile(`^oidc\.eks\.([a-z]{2}(?:-[a-z]+)+-[0-9]+)\.amazonaws\.com(\.cn)?$`)
 
 // issuerIDPattern matches the cluster ID in the path, which EKS writes as 32
-// upper-case hexadecimal characters; any letters and digits are accepted.
+// upper-case hexadecimal characters. Any letters and digits are accepted.
 var issuerIDPattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 
 // ParseIssuer returns the region and cluster ID of an EKS OIDC issuer URL such as

@@ -15,7 +15,7 @@
 //     certificate matches them, separated by spaces (IAM rejects commas in tag values,
 //     but KeepList also accepts them for values written elsewhere).
 //   - oidc-thumbprint-remediator:opt-out, with any value, makes the sweep skip the
-//     provider. The sweep's opt-out key is configurable; TagOptOut is the default.
+//     provider. The sweep's opt-out key is configurable, and TagOptOut is the default.
 //   - oidc-thumbprint-remediator:allow-leaf-pin set to "true" lets the sweep pin the
 //     leaf certificate of a server that sends only its leaf.
 //

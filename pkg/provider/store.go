@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 )
 
-// MaxThumbprints is the most entries IAM accepts in a provider's thumbprint list.
+// MaxThumbprints is the maximum number of entries IAM accepts in a provider's thumbprint list.
 const MaxThumbprints = 5
 
 // DefaultMaxAttempts is the number of attempts Update makes when Store.MaxAttempts is
@@ -101,7 +101,7 @@ func (s *Store) get(ctx context.Context, arn string) (Provider, error) {
 
 // Update replaces the thumbprint list of the provider with arn. It re-reads the
 // provider just before writing, passes the fresh state to plan, and writes the list
-// plan returns; when plan returns write=false or an error, nothing is written. IAM
+// plan returns. When plan returns write=false or an error, nothing is written. IAM
 // replaces the whole list, so plan must return every entry to keep.
 //
 // On ConcurrentModification Update re-reads the provider and calls plan again, making
@@ -142,8 +142,11 @@ func (s *Store) Update(ctx context.Context, arn string, plan func(current Provid
 			return list, nil
 		}
 
-		if errorCode(err) != "ConcurrentModification" || attempt >= attempts {
-			return nil, fmt.Errorf("updating thumbprints of %s (attempt %d of %d): %w", arn, attempt, attempts, classify(err))
+		if errorCode(err) != "ConcurrentModification" {
+			return nil, fmt.Errorf("updating thumbprints of %s: %w", arn, classify(err))
+		}
+		if attempt >= attempts {
+			return nil, fmt.Errorf("updating thumbprints of %s: gave up after %d attempts: %w", arn, attempts, classify(err))
 		}
 		if err := wait(ctx, s.RetryDelay); err != nil {
 			return nil, fmt.Errorf("updating thumbprints of %s: %w", arn, err)

@@ -5,7 +5,7 @@
 //
 // Requests are routed by the service in the SigV4 credential scope of the Authorization
 // header (".../<region>/<service>/aws4_request"). IAM and SNS speak the AWS query protocol
-// (form-encoded POST, XML responses and XML error envelopes); EKS speaks REST/JSON with
+// (form-encoded POST, XML responses and XML error envelopes). EKS speaks REST/JSON with
 // the error code in the x-amzn-ErrorType header.
 //
 // Supported operations:
@@ -21,7 +21,7 @@
 // concurrent use.
 //
 // The double deliberately does not check SigV4 signatures, enforce IAM policies, model
-// eventual consistency or implement any operation not listed above; an unknown action
+// eventual consistency or implement any operation not listed above. An unknown action
 // gets the error AWS returns for one. It is test-only code: nothing under pkg/ or
 // functions/ imports it.
 package awsdouble

@@ -198,7 +198,7 @@ func TestLifetimeClosesServer(t *testing.T) {
 	t.Cleanup(s.Close)
 
 	url := s.URL()
-	// The server closes itself after 1ns; poll until a request fails.
+	// The server closes itself after 1ns, so poll until a request fails.
 	for range 1000 {
 		resp, err := http.Get(url)
 		if err != nil {

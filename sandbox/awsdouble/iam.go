@@ -268,7 +268,7 @@ func checkProviderARN(arn string) *Fault {
 }
 
 // checkThumbprints applies IAM's rules to a thumbprint list: each entry exactly 40
-// characters and at most 5 entries. Update also requires at least one entry; Create
+// characters and at most 5 entries. Update also requires at least one entry, but Create
 // accepts none because IAM has retrieved the thumbprint itself since 2024.
 func checkThumbprints(list []string, allowEmpty bool) *Fault {
 	if len(list) == 0 && !allowEmpty {

@@ -17,12 +17,12 @@ const (
 	snsVersion   = "2010-03-31"
 )
 
-// queryAction handles one query-protocol action. It returns the XML of the
-// <Action>Result element, nil for an action without a result, or a Fault.
+// queryAction handles one query-protocol action. It returns a value that marshals to
+// the <Action>Result element, nil for an action without a result, or a Fault.
 type queryAction func(c Call) (result any, fault *Fault)
 
 // serveQuery handles an AWS query-protocol request: a form-encoded POST with Action and
-// Version parameters, answered with an XML document in the service's namespace.
+// Version parameters, and writes an XML document in the service's namespace.
 func (s *Server) serveQuery(w http.ResponseWriter, r *http.Request, region, service, namespace, version string, actions map[string]queryAction) {
 	if r.Method != http.MethodPost {
 		writeQueryError(w, namespace, Fault{Code: "InvalidAction", Status: http.StatusBadRequest,

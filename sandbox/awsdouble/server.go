@@ -32,7 +32,7 @@ type Options struct {
 	// Region is the region of topics created by AddTopic. Default "us-east-1".
 	Region string
 	// MaxClustersPerPage caps the page size of ListClusters below the client's
-	// maxResults, so a client that does not set a limit still sees several pages.
+	// maxResults, so a client that does not set a limit still receives several pages.
 	// Zero means the EKS default of 100.
 	MaxClustersPerPage int
 	// Lifetime, when positive, closes the server that long after Start, so a server
@@ -153,8 +153,8 @@ func (s *Server) AccountID() string {
 
 // Config returns an aws.Config for region that sends every request to the server with
 // static credentials. Its retryer is the SDK's standard retryer with the backoff delay
-// and the retry token bucket disabled, so fault tests run without waiting; which errors
-// it retries is unchanged.
+// and the retry token bucket disabled, so fault tests run without waiting. The set of
+// errors it retries is unchanged.
 func (s *Server) Config(region string) aws.Config {
 	return aws.Config{
 		Region:       region,

@@ -94,7 +94,7 @@ func (s *Server) publish(c Call) (any, *Fault) {
 
 // checkPublish applies SNS's rules for Subject, Message and MessageStructure.
 //
-// NOTE: the SNS API reference describes Subject as UTF-8 text; the double rejects
+// NOTE: the SNS API reference describes Subject as UTF-8 text, but the double rejects
 // non-ASCII subjects because the remediator promises ASCII subjects for email.
 func checkPublish(m Message) *Fault {
 	if len(m.Subject) >= 100 {
