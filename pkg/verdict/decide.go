@@ -19,8 +19,10 @@ import (
 //     disagree and one chain fails verification (probable interception), a chain that
 //     no entry matches failed verification, or the needed values do not fit in
 //     MaxThumbprints entries. Severity is set when a verified chain is mismatched.
+//     Proposed is set only for the last case, to show the list that would be needed.
 //   - Mismatch, with a severity, when a verified chain contains no configured
-//     thumbprint.
+//     thumbprint. Proposed is nil when no value can be taken from the mismatched
+//     chains, as for a server that sends only its leaf while leaf pins are not allowed.
 //   - OK otherwise. Proposed is set when a chain matches only through a leaf pin and
 //     its CA value is added.
 //

@@ -347,6 +347,10 @@ func TestDecide(t *testing.T) {
 			if !slices.Equal(got.Proposed, tt.wantProposed) || (got.Proposed == nil) != (tt.wantProposed == nil) {
 				t.Errorf("Decide().Proposed = %q, want %q", got.Proposed, tt.wantProposed)
 			}
+			wantWrite := tt.wantProposed != nil && (tt.wantVerdict == OK || tt.wantVerdict == Mismatch)
+			if got.ShouldWrite() != wantWrite {
+				t.Errorf("Decide().ShouldWrite() = %t, want %t", got.ShouldWrite(), wantWrite)
+			}
 			if got.Reason == "" {
 				t.Error("Decide().Reason is empty")
 			}
