@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
@@ -293,5 +294,34 @@ func TestSeedingHelpers(t *testing.T) {
 	}
 	if s.SetThumbprints(arn, []string{tpA}) {
 		t.Errorf("SetThumbprints on a deleted provider = true, want false")
+	}
+}
+
+func TestEndpointFromEnvironment(t *testing.T) {
+	s := awsdouble.StartForTest(t, awsdouble.Options{})
+	arn := s.AddProvider("id.example.test", []string{tpA}, nil)
+	dir := t.TempDir()
+	t.Setenv("AWS_ENDPOINT_URL", s.URL())
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", dir+"/config")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", dir+"/credentials")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		t.Fatalf("LoadDefaultConfig() error = %v", err)
+	}
+	out, err := iam.NewFromConfig(cfg).GetOpenIDConnectProvider(context.Background(), &iam.GetOpenIDConnectProviderInput{
+		OpenIDConnectProviderArn: aws.String(arn),
+	})
+	if err != nil {
+		t.Fatalf("GetOpenIDConnectProvider() through AWS_ENDPOINT_URL error = %v", err)
+	}
+	if got := aws.ToString(out.Url); got != "id.example.test" {
+		t.Errorf("Url = %q, want id.example.test", got)
 	}
 }
