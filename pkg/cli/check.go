@@ -1,0 +1,156 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/config"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/discovery"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/report"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/setup"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/sweep"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/thumbprint"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/verdict"
+)
+
+type checkOptions struct {
+	thumbprints  string
+	caBundle     string
+	format       formatFlag
+	allowPrivate bool
+	allowLeaf    bool
+	samples      int
+	handshake    time.Duration
+	httpTimeout  time.Duration
+	expiryDays   int
+}
+
+func checkFlags(env Env) (*flag.FlagSet, *checkOptions) {
+	o := &checkOptions{format: "text"}
+	fs := newFlagSet("check", "check <issuer URL> [options]",
+		`Fetches <issuer URL>/.well-known/openid-configuration, handshakes with the discovery
+and jwks_uri hosts (every address, TLS 1.2 and 1.3 separately, several samples), and
+judges a thumbprint list the way a sweep does, without reading or writing AWS.
+The issuer URL may be given as IAM stores it (example.com/path) or with https://.
+`, env.Stderr)
+	fs.StringVar(&o.thumbprints, "thumbprints", "", "comma-separated thumbprints to judge, as stored in IAM (empty: an empty list)")
+	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM `FILE` of CA certificates that issue a private issuer's chain")
+	fs.Var(&o.format, "format", "output `format`: text or json")
+	fs.BoolVar(&o.allowPrivate, "allow-private-networks", false, "allow issuers on loopback, private and link-local addresses")
+	fs.BoolVar(&o.allowLeaf, "allow-leaf-pin", false, "propose a leaf thumbprint for a server that sends only its leaf certificate")
+	fs.IntVar(&o.samples, "samples", config.DefaultSamples, "extra handshakes per host beyond one per address (0-32)")
+	fs.DurationVar(&o.handshake, "handshake-timeout", config.DefaultHandshakeTimeout, "time limit of one TLS handshake, as a Go duration (5s)")
+	fs.DurationVar(&o.httpTimeout, "http-timeout", config.DefaultHTTPTimeout, "time limit of one HTTP request, as a Go duration (10s)")
+	fs.IntVar(&o.expiryDays, "expiry-warning-days", 30, "warn when the top certificate expires within this many `days` (0: off)")
+	return fs, o
+}
+
+func runCheck(ctx context.Context, args []string, env Env) (int, error) {
+	fs, o := checkFlags(env)
+	positional, err := parseInterleaved(fs, args)
+	if err != nil {
+		return ExitUsage, err
+	}
+	if len(positional) != 1 {
+		return ExitUsage, usageError("want exactly one issuer URL, got %d arguments", len(positional))
+	}
+	issuer, err := discovery.IssuerURL(positional[0])
+	if err != nil {
+		return ExitUsage, usageError("%v", err)
+	}
+	if o.samples < 0 || o.samples > 32 {
+		return ExitUsage, usageError("-samples %d: want 0 to 32", o.samples)
+	}
+
+	configured, err := parseThumbprints(o.thumbprints)
+	if err != nil {
+		return ExitUsage, err
+	}
+	cfg, err := checkConfig(o)
+	if err != nil {
+		return ExitUsage, err
+	}
+
+	trust, err := loadTrust(env, cfg)
+	if err != nil {
+		return ExitUsage, err
+	}
+	obs := setup.NewObservers(cfg, trust, env.Resolver)
+
+	providerURL := issuer.Host + issuer.Path
+	in := sweep.Observe(ctx, obs.Discovery, obs.Prober, verdict.Input{
+		ProviderURL:   providerURL,
+		Configured:    configured,
+		AllowLeafPin:  o.allowLeaf,
+		Now:           time.Now(),
+		ExpiryWarning: cfg.ExpiryWarning,
+	})
+	p := report.Provider{URL: providerURL, Before: configured, Hosts: in.Hosts}
+	d := verdict.Decide(in)
+	sweep.Apply(&p, d)
+
+	if err := writeCheck(env, o.format, p); err != nil {
+		return ExitUsage, err
+	}
+	if d.Verdict == verdict.OK && d.Proposed == nil {
+		return ExitOK, nil
+	}
+	return ExitProblem, nil
+}
+
+func writeCheck(env Env, format formatFlag, p report.Provider) error {
+	if format == "json" {
+		data, err := report.CheckJSON(p)
+		if err != nil {
+			return err
+		}
+		_, err = env.Stdout.Write(append(data, '\n'))
+		return err
+	}
+	_, err := fmt.Fprint(env.Stdout, report.CheckText(p))
+	return err
+}
+
+func parseThumbprints(s string) ([]string, error) {
+	if s == "" {
+		return []string{}, nil
+	}
+	list, err := thumbprint.ParseList(s)
+	if err != nil {
+		return nil, usageError("-thumbprints: %v", err)
+	}
+	return list, nil
+}
+
+func checkConfig(o *checkOptions) (config.Config, error) {
+	cfg := config.Config{
+		AllowPrivateNetworks: o.allowPrivate,
+		Samples:              o.samples,
+		HandshakeTimeout:     o.handshake,
+		HTTPTimeout:          o.httpTimeout,
+		ExpiryWarning:        time.Duration(o.expiryDays) * 24 * time.Hour,
+	}
+	if o.caBundle == "" {
+		return cfg, nil
+	}
+	data, err := os.ReadFile(o.caBundle)
+	if err != nil {
+		return cfg, usageError("-ca-bundle: %v", err)
+	}
+	certs, err := config.ParseBundle(data)
+	if err != nil {
+		return cfg, usageError("-ca-bundle %s: %v", o.caBundle, err)
+	}
+	cfg.CABundle = certs
+	return cfg, nil
+}
+
+func loadTrust(env Env, cfg config.Config) (setup.Trust, error) {
+	if env.SystemRoots != nil {
+		return setup.NewTrust(env.SystemRoots, cfg.CABundle), nil
+	}
+	return setup.LoadTrust(cfg.CABundle)
+}

@@ -1,0 +1,9 @@
+// Package sweep runs one pass over every IAM OIDC provider in an account: it reads each
+// provider, fetches its discovery document, observes the TLS chains of the discovery and
+// JWKS hosts, asks package verdict for a decision, writes the proposed list unless the
+// sweep is a dry run, and collects the outcomes into a report.
+//
+// A failure on one provider becomes that provider's verdict and never stops the sweep.
+// Run returns an error only when the sweep as a whole could not run (the provider list
+// could not be read). The package does not log or publish; its caller does both.
+package sweep
