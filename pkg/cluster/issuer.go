@@ -11,6 +11,9 @@ import (
 // partition.
 var issuerHostPattern = regexp.MustCompile(`^oidc\.eks\.([a-z]{2}(?:-[a-z]+)+-[0-9]+)\.amazonaws\.com(\.cn)?$`)
 
+// portPattern matches a decimal TCP port.
+var portPattern = regexp.MustCompile(`^[0-9]{1,5}$`)
+
 // issuerIDPattern matches the cluster ID in the path, which EKS writes as 32
 // upper-case hexadecimal characters. Any letters and digits are accepted.
 var issuerIDPattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
@@ -19,8 +22,10 @@ var issuerIDPattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 // "https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF0123456789ABCDEF", with
 // or without "https://" (IAM stores provider URLs without it). The host is matched
 // without regard to case. A region starting with "cn-" must use the amazonaws.com.cn
-// domain and any other region amazonaws.com. ok is false for anything else, including
-// another scheme, a port, a query, a trailing slash or extra path segments.
+// domain and any other region amazonaws.com. An explicit port is accepted, because a
+// mirror or a local sandbox serves the same issuer on another port and the host alone
+// names the region. ok is false for anything else, including another scheme, a query,
+// a trailing slash or extra path segments.
 func ParseIssuer(issuerURL string) (region, id string, ok bool) {
 	rest := issuerURL
 	if len(rest) >= len("https://") && strings.EqualFold(rest[:len("https://")], "https://") {
@@ -30,6 +35,12 @@ func ParseIssuer(issuerURL string) (region, id string, ok bool) {
 	host, path, found := strings.Cut(rest, "/")
 	if !found {
 		return "", "", false
+	}
+	if name, port, hasPort := strings.Cut(host, ":"); hasPort {
+		if !portPattern.MatchString(port) {
+			return "", "", false
+		}
+		host = name
 	}
 	match := issuerHostPattern.FindStringSubmatch(strings.ToLower(host))
 	if match == nil {

@@ -129,5 +129,5 @@ func (idx clusterIndex) attach(providers []report.Provider, arns []string) []rep
 
 // issuerKey is the form cluster.Finder uses for its map keys.
 func issuerKey(url string) string {
-	return normalizeURL(url)
+	return cluster.NormalizeIssuer(url)
 }

@@ -1,7 +1,10 @@
 package sweep
 
 import (
+	"cmp"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -294,6 +297,13 @@ func Observe(ctx context.Context, d Discoverer, p Prober, in verdict.Input) verd
 	res, err := d.Fetch(ctx, in.ProviderURL)
 	if err != nil {
 		in.DiscoveryError = err.Error()
+		if host, port, ok := unverifiedIssuer(in.ProviderURL, err); ok {
+			// The chain is reported even though nothing is computed from it: it shows
+			// the operator what the host serves instead of a bare x509 error.
+			observed := p.Probe(ctx, host, port)
+			observed.Role = "discovery"
+			in.Hosts = []chain.Host{observed}
+		}
 		return in
 	}
 	in.DiscoveryFindings = res.Findings
@@ -318,6 +328,25 @@ func Observe(ctx context.Context, d Discoverer, p Prober, in verdict.Input) verd
 	wg.Wait()
 	in.Hosts = hosts
 	return in
+}
+
+// unverifiedIssuer returns the issuer's host and port when err is a certificate
+// verification failure.
+func unverifiedIssuer(providerURL string, err error) (host, port string, ok bool) {
+	var (
+		verifyErr  *tls.CertificateVerificationError
+		unknown    x509.UnknownAuthorityError
+		invalid    x509.CertificateInvalidError
+		hostnameEr x509.HostnameError
+	)
+	if !errors.As(err, &verifyErr) && !errors.As(err, &unknown) && !errors.As(err, &invalid) && !errors.As(err, &hostnameEr) {
+		return "", "", false
+	}
+	u, parseErr := discovery.IssuerURL(providerURL)
+	if parseErr != nil {
+		return "", "", false
+	}
+	return u.Hostname(), cmp.Or(u.Port(), "443"), true
 }
 
 // write re-reads the provider, decides again on the fresh list with the same

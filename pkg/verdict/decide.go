@@ -150,6 +150,8 @@ func decideUnreachable(in Input, hosts []chain.Host, e entries) (Decision, bool)
 	var failures []finding.Finding
 	var reason string
 	switch {
+	case in.DiscoveryError != "" && unverifiedChain(hosts) != nil:
+		return decideUnverifiedDiscovery(in, hosts, e), true
 	case in.DiscoveryError != "":
 		failures = append(failures, finding.Finding{Code: finding.DiscoveryFailed, Message: "discovery failed: " + in.DiscoveryError})
 		reason = "the discovery document could not be read, so the thumbprints the provider needs cannot be computed"
@@ -178,4 +180,39 @@ func decideUnreachable(in Input, hosts []chain.Host, e entries) (Decision, bool)
 	findings := append(failures, e.findings...)
 	findings = append(findings, in.DiscoveryFindings...)
 	return Decision{Verdict: Unreachable, Reason: reason, Findings: sortFindings(findings)}, true
+}
+
+// unverifiedChain returns the first chain that failed verification, or nil.
+func unverifiedChain(hosts []chain.Host) *chain.Chain {
+	for _, host := range hosts {
+		for i, c := range host.Chains {
+			if c.Trust == chain.TrustNone {
+				return &host.Chains[i]
+			}
+		}
+	}
+	return nil
+}
+
+// decideUnverifiedDiscovery refuses a provider whose discovery host serves a chain that
+// fails verification. The discovery document could not be trusted, so the JWKS host is
+// unknown and nothing can be computed; the observed chain is still reported, because
+// it tells the operator what the host serves (an interception proxy, a missing CA in
+// the bundle, an expired certificate).
+func decideUnverifiedDiscovery(in Input, hosts []chain.Host, e entries) Decision {
+	c := unverifiedChain(hosts)
+	top := c.Top()
+	findings := []finding.Finding{
+		{Code: finding.DiscoveryFailed, Message: "discovery failed: " + in.DiscoveryError},
+		{Code: finding.ChainUnverified, Message: fmt.Sprintf(
+			"the discovery host sends a chain ending at %q (thumbprint %s) that does not verify: %s. If the issuer uses a private CA, add that CA to the CA bundle",
+			top.Subject, top.Thumbprint, cmp.Or(c.VerifyError, "unknown reason"))},
+	}
+	findings = append(findings, e.findings...)
+	findings = append(findings, in.DiscoveryFindings...)
+	return Decision{
+		Verdict:  Refused,
+		Reason:   "the issuer's certificate chain does not verify, so its discovery document was not trusted; nothing was computed or written",
+		Findings: sortFindings(findings),
+	}
 }
