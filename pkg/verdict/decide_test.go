@@ -223,6 +223,20 @@ func decideTests(t *testing.T) []decideTest {
 			wantMessages: map[finding.Code][]string{finding.DiscoveryFailed: {"redirect to another host"}},
 		},
 		{
+			name: "discovery refused by an unverified chain",
+			in: Input{
+				ProviderURL: "id.example.test", Configured: []string{tp(p.x)}, Now: now,
+				DiscoveryError: "GET https://id.example.test/.well-known/openid-configuration: x509: certificate signed by unknown authority",
+				Hosts:          []chain.Host{observedHost("id.example.test", discovery, bothVersions, sent(none, 3, p.l1, p.i1.cert))},
+			},
+			wantVerdict: Refused,
+			wantCodes:   []finding.Code{finding.ChainUnverified, finding.DiscoveryFailed},
+			wantMessages: map[finding.Code][]string{
+				finding.ChainUnverified: {tp(p.i1.cert), "CA bundle"},
+				finding.DiscoveryFailed: {"unknown authority"},
+			},
+		},
+		{
 			name: "handshake failure",
 			in: input([]string{tp(p.x)}, []chain.Host{
 				{Name: "id.example.test", Role: both, Attempts: 6, Failures: 6, Error: "read tcp 127.0.0.1:443: connection reset by peer"},

@@ -1,0 +1,72 @@
+package setup
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"slices"
+	"testing"
+)
+
+// stubResolver answers every name with one address and records the names asked.
+type stubResolver struct {
+	asked []string
+}
+
+func (s *stubResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	s.asked = append(s.asked, host)
+	if host == "missing.example" {
+		return nil, errors.New("no such host")
+	}
+	return []netip.Addr{netip.MustParseAddr("192.0.2.10")}, nil
+}
+
+func TestOverrideResolver(t *testing.T) {
+	fallback := &stubResolver{}
+	r := &OverrideResolver{
+		Hosts: map[string][]netip.Addr{
+			"id.example": {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")},
+		},
+		Fallback: fallback,
+	}
+
+	tests := []struct {
+		name, network, host string
+		want                []string
+	}{
+		{"override both families", "ip", "id.example", []string{"127.0.0.1", "::1"}},
+		{"override matched without regard to case", "ip", "ID.Example", []string{"127.0.0.1", "::1"}},
+		{"override ipv4 only", "ip4", "id.example", []string{"127.0.0.1"}},
+		{"override ipv6 only", "ip6", "id.example", []string{"::1"}},
+		{"other names use the fallback", "ip", "other.example", []string{"192.0.2.10"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addrs, err := r.LookupNetIP(context.Background(), tt.network, tt.host)
+			if err != nil {
+				t.Fatalf("LookupNetIP() error = %v", err)
+			}
+			var got []string
+			for _, a := range addrs {
+				got = append(got, a.String())
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("LookupNetIP(%q, %q) = %q, want %q", tt.network, tt.host, got, tt.want)
+			}
+		})
+	}
+	if !slices.Equal(fallback.asked, []string{"other.example"}) {
+		t.Errorf("fallback asked for %q, want only other.example", fallback.asked)
+	}
+
+	if _, err := r.LookupNetIP(context.Background(), "ip", "missing.example"); err == nil {
+		t.Error("LookupNetIP(missing.example) error = nil, want the fallback's error")
+	}
+}
+
+func TestNewTrustWithoutBundle(t *testing.T) {
+	trust := NewTrust(nil, nil)
+	if trust.Bundle != nil {
+		t.Error("Bundle is set without a CA bundle, want nil so no chain counts as private")
+	}
+}
