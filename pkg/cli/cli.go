@@ -26,8 +26,8 @@ const (
 	ExitUsage   = 2
 )
 
-// Env is what a command reads from and writes to. Zero-value fields use the process's
-// own: the environment, the system root store and the system resolver.
+// Env holds a command's streams and its sources of settings, trust and names. Nil
+// SystemRoots and Resolver fields mean the system root store and resolver.
 type Env struct {
 	Stdin  io.Reader
 	Stdout io.Writer
@@ -36,7 +36,7 @@ type Env struct {
 	Lookup config.LookupFunc
 	// IsTerminal reports whether w is an interactive terminal.
 	IsTerminal func(w io.Writer) bool
-	// SystemRoots overrides the system root store, which stands in for the root CAs
+	// SystemRoots overrides the system root store, which approximates the root CAs
 	// AWS trusts.
 	SystemRoots *x509.CertPool
 	// Resolver overrides the system DNS resolver.

@@ -63,8 +63,8 @@ type Config struct {
 	// DeadlineMargin is how long before the Lambda deadline the sweep stops starting
 	// providers (DEADLINE_MARGIN, default 20s).
 	DeadlineMargin time.Duration
-	// ExpiryWarning is how early an expiring top certificate is reported
-	// (EXPIRY_WARNING_DAYS, default 30 days; 0 turns the warning off).
+	// ExpiryWarning is the period before a needed certificate expires in which a
+	// warning is reported (EXPIRY_WARNING_DAYS, default 30 days; 0 turns it off).
 	ExpiryWarning time.Duration
 	// OptOutTag is the IAM tag key that makes the sweep skip a provider
 	// (OPT_OUT_TAG, default oidc-thumbprint-remediator:opt-out).

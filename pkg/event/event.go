@@ -23,8 +23,8 @@ const (
 	SourceManual    Source = "manual"    // any other invocation with options
 )
 
-// Request is what an event asks of a sweep. Nil or empty fields leave the function's
-// configuration in force.
+// Request holds the sweep options an event sets. Nil or empty fields leave the
+// function's configuration in force.
 type Request struct {
 	Source Source `json:"source"`
 	// DryRun overrides the configured dry-run setting when set.

@@ -1,7 +1,7 @@
-// Package handler is the Lambda edge of the sweep: it reads the invocation event,
-// runs a sweep with the event's options, publishes the summary, writes one structured
-// log line per provider and per sweep plus one Embedded Metric Format line, and returns
-// the invocation result.
+// Package handler is the Lambda edge of the sweep. It reads the invocation event and
+// runs a sweep with the event's options. Then it publishes the summary, writes one
+// structured log line per provider, one per sweep and one Embedded Metric Format line,
+// and returns the invocation result.
 //
 // It returns an error only when the sweep as a whole could not run, because Lambda
 // retries failed asynchronous invocations and a retry of a finished sweep would send a
@@ -139,7 +139,7 @@ func (h *Handler) publish(ctx context.Context, rep report.Report, policy notify.
 	pub.Policy = policy
 	outcome, err := pub.Publish(ctx, rep)
 	if err != nil {
-		// The sweep's work is done and logged per provider; a failed publish is
+		// The sweep's work is done and logged per provider. A failed publish is
 		// reported in the result instead of failing the invocation, so Lambda does not
 		// rerun a finished sweep.
 		h.Logger.ErrorContext(ctx, "publish failed", "error", err)

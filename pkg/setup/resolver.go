@@ -9,7 +9,7 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/netguard"
 )
 
-// OverrideResolver answers from a fixed table of host names and asks Fallback for
+// OverrideResolver returns addresses from a fixed table of host names and asks Fallback for
 // every other name, like curl's --resolve. Operators use it for split-horizon DNS; the
 // local sandbox uses it to give loopback issuers real-looking names. Overridden
 // addresses still pass the private-network guard.

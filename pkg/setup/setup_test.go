@@ -8,7 +8,7 @@ import (
 	"testing"
 )
 
-// stubResolver answers every name with one address and records the names asked.
+// stubResolver returns one address for every name and records the names requested.
 type stubResolver struct {
 	asked []string
 }

@@ -1,6 +1,6 @@
 // Package sweep runs one pass over every IAM OIDC provider in an account: it reads each
 // provider, fetches its discovery document, observes the TLS chains of the discovery and
-// JWKS hosts, asks package verdict for a decision, writes the proposed list unless the
+// JWKS hosts, gets a decision from package verdict, writes the proposed list unless the
 // sweep is a dry run, and collects the outcomes into a report.
 //
 // A failure on one provider becomes that provider's verdict and never stops the sweep.

@@ -65,7 +65,8 @@ type Options struct {
 	IncludeTag string
 	// ExtraRegions are scanned for EKS clusters besides those named by issuer URLs.
 	ExtraRegions []string
-	// ExpiryWarning is how early an expiring top certificate is reported.
+	// ExpiryWarning is the period before a needed certificate expires in which an
+	// expiring-soon finding is reported.
 	ExpiryWarning time.Duration
 	// Now returns the time used to judge certificates; nil means time.Now.
 	Now func() time.Time

@@ -152,7 +152,7 @@ func tp(cert *x509.Certificate) string {
 //     (updated, critical);
 //   - auth: a third-party issuer (mockoidc) registered with an empty list (updated);
 //   - legacy-sso: an issuer whose chain does not verify (refused, nothing written);
-//   - partner-idp: an issuer that does not answer (unreachable);
+//   - partner-idp: an issuer that refuses connections (unreachable);
 //   - batch: an EKS issuer whose cluster was deleted (ok, orphaned-provider);
 //
 // and an EKS cluster, analytics, that has no IAM provider.

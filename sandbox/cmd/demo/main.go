@@ -1,8 +1,8 @@
-// Command demo runs the remediator end to end on loopback: it seeds the sandbox
-// account, runs the built bootstrap under the Lambda Runtime Interface Emulator,
-// invokes it with an event, and prints the result, each provider's thumbprint list
-// before and after, and the email that SNS would deliver. It stops everything it
-// started when it ends or on Ctrl-C.
+// Command demo runs the remediator end to end on loopback. It seeds the sandbox
+// account and runs the built bootstrap under the Lambda Runtime Interface Emulator.
+// Then it invokes the function with an event and prints the result, each provider's
+// thumbprint list before and after, and the email that SNS would deliver. It stops
+// everything it started when it ends or on Ctrl-C.
 package main
 
 import (
