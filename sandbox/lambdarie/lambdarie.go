@@ -71,7 +71,9 @@ func Start(ctx context.Context, opts Options) (*Emulator, error) {
 	cmd := exec.Command(opts.Emulator,
 		"--runtime-interface-emulator-address", invokeAddr,
 		"--runtime-api-address", runtimeAddr,
-		"--log-level", "error",
+		// At info level the emulator's core logs "INIT REPORT(durationMs: ...)",
+		// which InitDuration reads.
+		"--log-level", "info",
 		opts.Bootstrap,
 	)
 	cmd.Env = append([]string{
@@ -157,9 +159,13 @@ func (e *Emulator) Logs() string {
 	return e.logs.String()
 }
 
-var initDuration = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
+var initDuration = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
-// InitDuration returns the cold start the emulator reported in its REPORT line.
+// InitDuration returns the cold start that the emulator's core reported in its
+// INIT REPORT line: the time from starting the bootstrap process to the runtime's
+// first request for an event. The "Init Duration" in the emulator's REPORT line is not
+// used because it times only the start of an asynchronous init and stays near 0 ms
+// (aws-lambda-runtime-interface-emulator, internal/lambda/rie/handlers.go).
 func (e *Emulator) InitDuration() (time.Duration, bool) {
 	m := initDuration.FindStringSubmatch(e.Logs())
 	if m == nil {
