@@ -87,6 +87,34 @@ func (c Chain) Top() Certificate {
 	return c.Certificates[len(c.Certificates)-1]
 }
 
+// Pin returns the certificate whose thumbprint IAM needs for this chain: the top
+// intermediate CA the server sent, which is the last sent CA certificate that is not
+// self-signed. A cross-signed root counts, because it is not self-signed. When every
+// sent CA certificate is self-signed, as in [leaf, private root], it is the last sent CA
+// certificate. Pin returns the zero Certificate when the chain has no CA certificate.
+//
+// A self-signed root is redundant in a TLS Certificate message and servers drop it
+// without notice, while the top intermediate is always sent. AWS documents this value
+// as "the top intermediate CA", and IAM accepts a match on any presented certificate.
+// Only sent certificates are candidates, so a root that only the trust store holds is
+// never returned.
+func (c Chain) Pin() Certificate {
+	var lastCA Certificate
+	for i := len(c.Certificates) - 1; i >= 0; i-- {
+		cert := c.Certificates[i]
+		if !cert.IsCA {
+			continue
+		}
+		if !cert.SelfSigned {
+			return cert
+		}
+		if lastCA.Thumbprint == "" {
+			lastCA = cert
+		}
+	}
+	return lastCA
+}
+
 // Key identifies a chain by the thumbprints of its certificates in sent order.
 func (c Chain) Key() string {
 	parts := make([]string, len(c.Certificates))
