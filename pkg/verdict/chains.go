@@ -102,32 +102,11 @@ func judgeChains(hosts []chain.Host, e entries, allowLeafPin bool) []judgedChain
 	return judged
 }
 
-// pinCertificate returns the certificate whose thumbprint a chain needs: the top
-// intermediate CA the server sent, which is the last sent CA certificate that is not
-// self-signed. A cross-signed root counts, because it is not self-signed. When every
-// sent CA certificate is self-signed, as in [leaf, private root], it is the last sent CA
-// certificate. The chain must contain a CA certificate.
-//
-// A self-signed root is redundant in a TLS Certificate message and servers drop it
-// without notice, while the top intermediate is always sent. AWS documents this value
-// as "the top intermediate CA", and IAM accepts a match on any presented certificate.
-// Only sent certificates are candidates, so a root that only the trust store holds is
-// never proposed.
+// pinCertificate returns the certificate whose thumbprint a chain needs, the top
+// intermediate CA the server sent, as chain.Chain.Pin defines it. The chain must
+// contain a CA certificate.
 func pinCertificate(c chain.Chain) chain.Certificate {
-	var lastCA chain.Certificate
-	for i := len(c.Certificates) - 1; i >= 0; i-- {
-		cert := c.Certificates[i]
-		if !cert.IsCA {
-			continue
-		}
-		if !cert.SelfSigned {
-			return cert
-		}
-		if lastCA.Thumbprint == "" {
-			lastCA = cert
-		}
-	}
-	return lastCA
+	return c.Pin()
 }
 
 // hostAcceptsTLS12 reports whether the host is known to accept TLS 1.2, from the
