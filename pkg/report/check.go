@@ -91,6 +91,7 @@ func chainLines(c chain.Chain, i, n int, configured map[string]bool) []string {
 		lines = append(lines, "    over: "+strings.Join(c.TLSVersions, ", "))
 	}
 
+	pin := pinIndex(c)
 	for j, cert := range c.Certificates {
 		kind := "leaf"
 		if cert.IsCA {
@@ -102,17 +103,36 @@ func chainLines(c chain.Chain, i, n int, configured map[string]bool) []string {
 		lines = append(lines, wrap(cert.Issuer, "      issuer:  ", "        ")...)
 
 		var marks []string
-		if j == len(c.Certificates)-1 {
+		switch {
+		case j != pin:
+		case j == len(c.Certificates)-1:
 			marks = append(marks, "IAM needs this thumbprint (last certificate sent)")
+		default:
+			marks = append(marks, "IAM needs this thumbprint (top intermediate CA, not the self-signed root sent after it, which servers may stop sending)")
 		}
 		if configured[cert.Thumbprint] {
 			marks = append(marks, "configured")
 		}
 		if len(marks) > 0 {
-			lines = append(lines, "      => "+strings.Join(marks, ", "))
+			lines = append(lines, wrap(strings.Join(marks, ", "), "      => ", "         ")...)
 		}
 	}
 	return lines
+}
+
+// pinIndex returns the position of the chain's pinned certificate, or -1 when the
+// chain has no CA certificate.
+func pinIndex(c chain.Chain) int {
+	pin := c.Pin()
+	if pin.Thumbprint == "" {
+		return -1
+	}
+	for i := len(c.Certificates) - 1; i >= 0; i-- {
+		if c.Certificates[i].Thumbprint == pin.Thumbprint {
+			return i
+		}
+	}
+	return -1
 }
 
 func trustText(t chain.Trust) string {
