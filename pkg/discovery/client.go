@@ -39,6 +39,9 @@ type Config struct {
 	Timeout time.Duration
 	// MaxBodyBytes is the largest response body read. Zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Now returns the time at which server certificates are verified, so that HTTPS
+	// requests judge expiry at the same time as the TLS prober. Nil means time.Now.
+	Now func() time.Time
 }
 
 // Client fetches discovery documents. It is safe for concurrent use.
@@ -71,6 +74,7 @@ func New(cfg Config) *Client {
 		TLSClientConfig: &tls.Config{
 			RootCAs:    cfg.RootCAs,
 			MinVersion: tls.VersionTLS12,
+			Time:       cfg.Now,
 		},
 		ForceAttemptHTTP2:      true,
 		TLSHandshakeTimeout:    timeout,
