@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/chain"
+	"github.com/oidc-thumbprint-remediator/remediator/sandbox/issuerfarm"
+	"github.com/oidc-thumbprint-remediator/remediator/sandbox/pki"
+)
+
+// output is what one Run call returned and wrote.
+type output struct {
+	status int
+	stdout string
+	stderr string
+}
+
+// run calls Run with args, stdin and env's other fields, and captures both streams.
+func run(t *testing.T, env Env, stdin string, args ...string) output {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	env.Stdin = strings.NewReader(stdin)
+	env.Stdout = &stdout
+	env.Stderr = &stderr
+	if env.Lookup == nil {
+		env.Lookup = func(string) (string, bool) { return "", false }
+	}
+	status := Run(context.Background(), args, env)
+	return output{status: status, stdout: stdout.String(), stderr: stderr.String()}
+}
+
+// testPKI is a public root with an intermediate, and a private root, all valid around
+// the real time because the command line verifies chains with the real clock.
+type testPKI struct {
+	publicRoot, publicInt *pki.CA
+	publicOld             *pki.CA
+	privateRoot           *pki.CA
+	notBefore, notAfter   time.Time
+}
+
+func newTestPKI(t *testing.T) *testPKI {
+	t.Helper()
+	now := time.Now()
+	p := &testPKI{notBefore: now.Add(-24 * time.Hour), notAfter: now.AddDate(1, 0, 0)}
+	var err error
+
+	if p.publicRoot, err = pki.NewRoot("CLI Test Public Root", p.notBefore, p.notAfter.AddDate(5, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if p.publicInt, err = p.publicRoot.Intermediate("CLI Test Issuing CA 2026", p.notBefore, p.notAfter); err != nil {
+		t.Fatal(err)
+	}
+	if p.publicOld, err = p.publicRoot.Intermediate("CLI Test Issuing CA 2025", p.notBefore, p.notAfter); err != nil {
+		t.Fatal(err)
+	}
+
+	if p.privateRoot, err = pki.NewRoot("CLI Test Private Root", p.notBefore, p.notAfter.AddDate(5, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// serve returns what a server for name sends: a leaf issued by ca followed by chain.
+func (p *testPKI) serve(t *testing.T, ca *pki.CA, name string, chain ...*x509.Certificate) tls.Certificate {
+	t.Helper()
+	leaf, err := ca.Leaf([]string{name}, p.notBefore, p.notAfter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return leaf.TLSCertificate(chain...)
+}
+
+// startIssuer starts a farm issuer that stops when the test ends.
+func startIssuer(t *testing.T, opts issuerfarm.Options) (*issuerfarm.Farm, *issuerfarm.Server) {
+	t.Helper()
+	farm := issuerfarm.New()
+	t.Cleanup(farm.Close)
+	srv, err := farm.Start(opts)
+	if err != nil {
+		t.Fatalf("starting issuer %s: %v", opts.Name, err)
+	}
+	return farm, srv
+}
+
+func tp(cert *x509.Certificate) string {
+	return chain.Describe(cert).Thumbprint
+}
+
+// notTerminal is Env.IsTerminal for output that goes to a pipe.
+func notTerminal(io.Writer) bool { return false }
