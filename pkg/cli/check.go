@@ -28,28 +28,28 @@ type checkOptions struct {
 	expiryDays   int
 }
 
-func checkFlags(env Env) (*flag.FlagSet, *checkOptions) {
+func checkFlags() (*flag.FlagSet, *checkOptions) {
 	o := &checkOptions{format: "text"}
 	fs := newFlagSet("check", "check <issuer URL> [options]",
 		`Fetches <issuer URL>/.well-known/openid-configuration, handshakes with the discovery
 and jwks_uri hosts (every address, TLS 1.2 and 1.3 separately, several samples), and
 judges a thumbprint list the way a sweep does, without reading or writing AWS.
 The issuer URL may be given as IAM stores it (example.com/path) or with https://.
-`, env.Stderr)
-	fs.StringVar(&o.thumbprints, "thumbprints", "", "comma-separated thumbprints to judge, as stored in IAM (empty: an empty list)")
+`)
+	fs.StringVar(&o.thumbprints, "thumbprints", "", "comma-separated `list` of thumbprints to judge, 40 hex characters each, as stored in IAM (default: an empty list)")
 	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM `FILE` of CA certificates that issue a private issuer's chain")
 	fs.Var(&o.format, "format", "output `format`: text or json")
-	fs.BoolVar(&o.allowPrivate, "allow-private-networks", false, "allow issuers on loopback, private and link-local addresses")
+	fs.BoolVar(&o.allowPrivate, "allow-private-networks", false, "allow issuers on loopback, private and link-local addresses (without it they are rejected before any connection)")
 	fs.BoolVar(&o.allowLeaf, "allow-leaf-pin", false, "propose a leaf thumbprint for a server that sends only its leaf certificate")
-	fs.IntVar(&o.samples, "samples", config.DefaultSamples, "extra handshakes per host beyond one per address (0-32)")
-	fs.DurationVar(&o.handshake, "handshake-timeout", config.DefaultHandshakeTimeout, "time limit of one TLS handshake, as a Go duration (5s)")
-	fs.DurationVar(&o.httpTimeout, "http-timeout", config.DefaultHTTPTimeout, "time limit of one HTTP request, as a Go duration (10s)")
+	fs.IntVar(&o.samples, "samples", config.DefaultSamples, "`count` of extra handshakes per host beyond one per address, 0 to 32")
+	fs.DurationVar(&o.handshake, "handshake-timeout", config.DefaultHandshakeTimeout, "time limit of one TLS handshake, a Go `duration` such as 5s or 1500ms")
+	fs.DurationVar(&o.httpTimeout, "http-timeout", config.DefaultHTTPTimeout, "time limit of one HTTP request, a Go `duration` such as 10s or 1m")
 	fs.IntVar(&o.expiryDays, "expiry-warning-days", 30, "warn when the top certificate expires within this many `days` (0: off)")
 	return fs, o
 }
 
 func runCheck(ctx context.Context, args []string, env Env) (int, error) {
-	fs, o := checkFlags(env)
+	fs, o := checkFlags()
 	positional, err := parseInterleaved(fs, args)
 	if err != nil {
 		return ExitUsage, err

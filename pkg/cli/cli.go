@@ -88,7 +88,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		return ExitOK
+		return runHelp([]string{cmd}, env)
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(env.Stderr, "remediator %s: %v\nRun \"remediator help %s\" for usage.\n", cmd, unwrapUsage(err), cmd)
 		return ExitUsage
@@ -104,30 +104,34 @@ func runHelp(args []string, env Env) int {
 		fmt.Fprint(env.Stdout, usage)
 		return ExitOK
 	}
-	env.Stderr = env.Stdout
 	var fs *flag.FlagSet
 	switch args[0] {
 	case "check":
-		fs, _ = checkFlags(env)
+		fs, _ = checkFlags()
 	case "thumbprint":
-		fs = thumbprintFlags(env)
+		fs = thumbprintFlags()
 	case "sweep":
-		fs, _ = sweepFlags(env)
+		fs, _ = sweepFlags()
 	default:
 		fmt.Fprintf(env.Stderr, "remediator help: unknown command %q: want check, thumbprint or sweep\n", args[0])
 		return ExitUsage
 	}
+	fs.SetOutput(env.Stdout)
 	fs.Usage()
 	return ExitOK
 }
 
 // parseInterleaved parses flags that may come before or after positional arguments,
-// so "check URL --format json" works as people type it.
+// so "check URL --format json" works as people type it. It returns flag.ErrHelp for
+// -h, -help and --help, and a usage error for an unknown flag or an invalid value.
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return nil, err
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
 		}
 		if fs.NArg() == 0 {
 			return positional, nil
@@ -145,12 +149,15 @@ func unwrapUsage(err error) string {
 	return strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
 }
 
-// newFlagSet returns a flag set that reports errors instead of exiting and prints
-// its help to the given writer.
-func newFlagSet(name, synopsis, details string, out io.Writer) *flag.FlagSet {
+// newFlagSet returns a flag set that returns errors instead of exiting. Its output is
+// discarded, so parsing prints nothing: Run reports a parse error in one line on
+// standard error, and prints the help on standard output when it is requested, by
+// setting the output and calling Usage.
+func newFlagSet(name, synopsis, details string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(out)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
+		out := fs.Output()
 		fmt.Fprintf(out, "Usage: remediator %s\n\n%s\nOptions:\n", synopsis, details)
 		fs.PrintDefaults()
 		fmt.Fprint(out, "\nExit status: 0 healthy, 1 problems found or changes made, 2 usage or configuration error.\n")

@@ -6,6 +6,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"net"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +33,9 @@ func run(t *testing.T, env Env, stdin string, args ...string) output {
 	env.Stderr = &stderr
 	if env.Lookup == nil {
 		env.Lookup = func(string) (string, bool) { return "", false }
+	}
+	if env.Resolver == nil {
+		env.Resolver = noNetwork{}
 	}
 	status := Run(context.Background(), args, env)
 	return output{status: status, stdout: stdout.String(), stderr: stderr.String()}
@@ -91,6 +96,14 @@ func startIssuer(t *testing.T, opts issuerfarm.Options) (*issuerfarm.Farm, *issu
 
 func tp(cert *x509.Certificate) string {
 	return chain.Describe(cert).Thumbprint
+}
+
+// noNetwork is the resolver of every test that starts no issuer, so that a command
+// that gets as far as a lookup fails at once instead of querying DNS.
+type noNetwork struct{}
+
+func (noNetwork) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	return nil, &net.DNSError{Err: "tests resolve no names outside the issuer farm", Name: host, IsNotFound: true}
 }
 
 // notTerminal is Env.IsTerminal for output that goes to a pipe.

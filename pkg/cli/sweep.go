@@ -33,7 +33,7 @@ func (l *stringList) Set(s string) error {
 	return nil
 }
 
-func sweepFlags(env Env) (*flag.FlagSet, *sweepOptions) {
+func sweepFlags() (*flag.FlagSet, *sweepOptions) {
 	o := &sweepOptions{format: "text"}
 	fs := newFlagSet("sweep", "sweep [options]",
 		`Sweeps every IAM OIDC provider in the account, as the scheduled function does, and
@@ -42,15 +42,15 @@ profiles with AWS_PROFILE, SSO, instance roles). Settings come from the same env
 variables as the function (DRY_RUN, CONCURRENCY, CA_BUNDLE_FILE, ...; see the README);
 the options below override them. Nothing is published to SNS from the command line.
 On a terminal, one progress line per provider goes to standard error.
-`, env.Stderr)
-	fs.BoolVar(&o.dryRun, "dry-run", false, "compute and report everything, write nothing")
-	fs.Var(&o.providers, "provider", "sweep only this provider `ARN` or URL (repeatable)")
+`)
+	fs.BoolVar(&o.dryRun, "dry-run", false, "compute and report everything and write nothing to IAM (overrides DRY_RUN)")
+	fs.Var(&o.providers, "provider", "sweep only this provider, given as its `ARN` or issuer URL (repeatable)")
 	fs.Var(&o.format, "format", "output `format`: text or json")
 	return fs, o
 }
 
 func runSweep(ctx context.Context, args []string, env Env) (int, error) {
-	fs, o := sweepFlags(env)
+	fs, o := sweepFlags()
 	positional, err := parseInterleaved(fs, args)
 	if err != nil {
 		return ExitUsage, err

@@ -10,7 +10,7 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/thumbprint"
 )
 
-func thumbprintFlags(env Env) *flag.FlagSet {
+func thumbprintFlags() *flag.FlagSet {
 	return newFlagSet("thumbprint", "thumbprint <FILE|->",
 		`Reads certificates from a PEM file or a pasted "openssl s_client -showcerts" transcript,
 in any order, orders them from the leaf by following issuer-to-subject links, and
@@ -19,12 +19,12 @@ sends. This is the value a sweep proposes: the top intermediate CA, the last CA
 certificate that is not self-signed. When every CA certificate is self-signed it is
 the last CA certificate, and when the input has no CA certificate it is the leaf.
 Standard output gets the thumbprint alone; standard error says which certificate was
-chosen and why. "-" reads standard input.
-`, env.Stderr)
+chosen and why. "-" reads standard input. There are no options.
+`)
 }
 
 func runThumbprint(args []string, env Env) (int, error) {
-	fs := thumbprintFlags(env)
+	fs := thumbprintFlags()
 	positional, err := parseInterleaved(fs, args)
 	if err != nil {
 		return ExitUsage, err
