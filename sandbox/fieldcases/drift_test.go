@@ -255,8 +255,8 @@ func jwksWithX5C(t *testing.T, chains ...[]*x509.Certificate) []byte {
 		}
 		keys = append(keys, map[string]any{
 			"kty": "EC", "crv": "P-256", "use": "sig", "kid": "x5c-" + string(rune('a'+i)),
-			"x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
-			"y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+			"x":   "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+			"y":   "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
 			"x5c": encoded,
 		})
 	}
