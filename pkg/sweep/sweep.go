@@ -233,9 +233,10 @@ func (s *Sweeper) now() time.Time {
 }
 
 // sweepOne judges one provider and, unless the sweep is a dry run, writes the fix.
-func (s *Sweeper) sweepOne(ctx context.Context, arn string) report.Provider {
+// The result is named so that the deferred assignment of Duration reaches the caller.
+func (s *Sweeper) sweepOne(ctx context.Context, arn string) (out report.Provider) {
 	started := time.Now()
-	out := report.Provider{ARN: arn, URL: urlOf(arn), Before: []string{}, Proposed: []string{}, Findings: []finding.Finding{}, Hosts: []chain.Host{}}
+	out = report.Provider{ARN: arn, URL: urlOf(arn), Before: []string{}, Proposed: []string{}, Findings: []finding.Finding{}, Hosts: []chain.Host{}}
 	defer func() { out.Duration = time.Since(started) }()
 
 	p, err := s.Providers.Get(ctx, arn)
