@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/config"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/discovery"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/netguard"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/report"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/setup"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/sweep"
@@ -79,6 +81,9 @@ func runCheck(ctx context.Context, args []string, env Env) (int, error) {
 		return ExitUsage, err
 	}
 	obs := setup.NewObservers(cfg, trust, env.Resolver)
+	if err := checkGuard(ctx, obs.Guard, issuer.Hostname()); err != nil {
+		return ExitUsage, err
+	}
 
 	providerURL := issuer.Host + issuer.Path
 	in := sweep.Observe(ctx, obs.Discovery, obs.Prober, verdict.Input{
@@ -99,6 +104,21 @@ func runCheck(ctx context.Context, args []string, env Env) (int, error) {
 		return ExitOK, nil
 	}
 	return ExitProblem, nil
+}
+
+// checkGuard returns a usage error when the guard blocks the issuer's host. The
+// operator can change that with an option, so the command names the option instead of
+// reporting the provider as unreachable. Other lookup errors are left to the check,
+// which reports them per host.
+func checkGuard(ctx context.Context, guard *netguard.Guard, host string) error {
+	_, err := guard.Resolve(ctx, host)
+	var blocked *netguard.BlockedError
+	if !errors.As(err, &blocked) {
+		return nil
+	}
+	return usageError("issuer host %q resolves to %s, a %s address, so no connection was made: "+
+		"pass --allow-private-networks to check an issuer on loopback, private or link-local addresses",
+		blocked.Host, blocked.Addr, blocked.Kind)
 }
 
 func writeCheck(env Env, format formatFlag, p report.Provider) error {

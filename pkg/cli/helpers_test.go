@@ -8,9 +8,12 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/chain"
 	"github.com/oidc-thumbprint-remediator/remediator/sandbox/issuerfarm"
@@ -41,12 +44,13 @@ func run(t *testing.T, env Env, stdin string, args ...string) output {
 	return output{status: status, stdout: stdout.String(), stderr: stderr.String()}
 }
 
-// testPKI is a public root with an intermediate, and a private root, all valid around
-// the real time because the command line verifies chains with the real clock.
+// testPKI is a public root with two intermediates, and a private root with one, all
+// valid around the real time because the command line verifies chains with the real clock.
 type testPKI struct {
 	publicRoot, publicInt *pki.CA
 	publicOld             *pki.CA
 	privateRoot           *pki.CA
+	privateInt            *pki.CA
 	notBefore, notAfter   time.Time
 }
 
@@ -69,6 +73,9 @@ func newTestPKI(t *testing.T) *testPKI {
 	if p.privateRoot, err = pki.NewRoot("CLI Test Private Root", p.notBefore, p.notAfter.AddDate(5, 0, 0)); err != nil {
 		t.Fatal(err)
 	}
+	if p.privateInt, err = p.privateRoot.Intermediate("CLI Test Private Issuing CA", p.notBefore, p.notAfter); err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -82,16 +89,38 @@ func (p *testPKI) serve(t *testing.T, ca *pki.CA, name string, chain ...*x509.Ce
 	return leaf.TLSCertificate(chain...)
 }
 
-// startIssuer starts a farm issuer that stops when the test ends.
-func startIssuer(t *testing.T, opts issuerfarm.Options) (*issuerfarm.Farm, *issuerfarm.Server) {
+// newFarm returns an issuer farm that stops when the test ends.
+func newFarm(t *testing.T) *issuerfarm.Farm {
 	t.Helper()
 	farm := issuerfarm.New()
 	t.Cleanup(farm.Close)
+	return farm
+}
+
+// startIssuer starts an issuer in farm.
+func startIssuer(t *testing.T, farm *issuerfarm.Farm, opts issuerfarm.Options) *issuerfarm.Server {
+	t.Helper()
 	srv, err := farm.Start(opts)
 	if err != nil {
 		t.Fatalf("starting issuer %s: %v", opts.Name, err)
 	}
-	return farm, srv
+	return srv
+}
+
+// validate fails the test when data does not match the JSON schema in docs/.
+func validate(t *testing.T, schemaFile string, data []byte) {
+	t.Helper()
+	schema, err := jsonschema.NewCompiler().Compile(filepath.Join("..", "..", "docs", schemaFile))
+	if err != nil {
+		t.Fatalf("compiling docs/%s: %v", schemaFile, err)
+	}
+	value, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, data)
+	}
+	if err := schema.Validate(value); err != nil {
+		t.Errorf("output does not match docs/%s: %v", schemaFile, err)
+	}
 }
 
 func tp(cert *x509.Certificate) string {
