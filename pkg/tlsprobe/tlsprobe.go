@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/chain"
@@ -33,7 +34,7 @@ type Config struct {
 	// Bundle is the operator's CA bundle for private issuers. Nil means none.
 	Bundle *x509.CertPool
 	// Samples is the number of handshakes, offering both TLS 1.2 and TLS 1.3, taken
-	// after the per-address version handshakes, spread round-robin over the addresses.
+	// besides the per-address version handshakes, spread round-robin over the addresses.
 	// Zero means DefaultSamples and a negative value means none.
 	Samples int
 	// HandshakeTimeout bounds each connection attempt, dial included. Zero means
@@ -85,16 +86,23 @@ func New(cfg Config) *Prober {
 	return &Prober{cfg: cfg}
 }
 
-// Probe observes host on port. It first handshakes with every resolved address twice,
+// MaxParallelHandshakes bounds how many handshakes one Probe has open with a host at
+// once, so a host with many addresses or a high Config.Samples gets no burst of
+// connections.
+const MaxParallelHandshakes = 6
+
+// Probe observes host on port. It handshakes with every resolved address twice,
 // offering only TLS 1.3 and then only TLS 1.2, and sets TLS13 and TLS12 when at least
-// one address accepted that version. It then takes Config.Samples handshakes offering
-// both versions. Every completed handshake is a sample of its chain.
+// one address accepted that version. It also takes Config.Samples handshakes offering
+// both versions, spread round-robin over the addresses. Every completed handshake is a
+// sample of its chain. The handshakes run in parallel, at most MaxParallelHandshakes at
+// a time, so a slow host costs about one handshake time instead of one per handshake.
 //
 // Attempts counts every connection tried, retries included. Failures counts handshakes
 // that still failed after their retries, except a version handshake that the server
 // rejected with a protocol_version alert, because that rejection answers the version
-// question. When no handshake completes, Error holds the last error and Chains is
-// empty.
+// question. When no handshake completes, Error holds the last error in the order above
+// and Chains is empty.
 func (p *Prober) Probe(ctx context.Context, host, port string) chain.Host {
 	result := chain.Host{Name: host}
 
@@ -108,44 +116,34 @@ func (p *Prober) Probe(ctx context.Context, host, port string) chain.Host {
 	}
 	result.Addresses = addressStrings(addrs)
 
+	plan := handshakePlan(addrs, p.cfg.Samples)
+	outcomes := p.runPlan(ctx, host, port, plan)
+
 	var (
 		observed = newObservations()
 		lastErr  error
 	)
-	record := func(s sample, err error, versionHandshake bool) {
-		if err == nil {
-			observed.add(s)
-			return
+	for i, outcome := range outcomes {
+		planned := plan[i]
+		result.Attempts += outcome.attempts
+		if outcome.attempts == 0 {
+			continue
 		}
-		lastErr = err
-		if !(versionHandshake && versionRejected(err)) {
-			result.Failures++
+		if outcome.err != nil {
+			lastErr = outcome.err
+			if !(planned.versionOnly() && versionRejected(outcome.err)) {
+				result.Failures++
+			}
+			continue
 		}
-	}
 
-	for _, addr := range addrs {
-		for _, version := range []uint16{tls.VersionTLS13, tls.VersionTLS12} {
-			if ctx.Err() != nil {
-				break
-			}
-			s, err := p.handshakeWithRetry(ctx, &result, host, addr, port, version, version)
-			record(s, err, true)
-			if err == nil && version == tls.VersionTLS13 {
-				result.TLS13 = true
-			}
-			if err == nil && version == tls.VersionTLS12 {
-				result.TLS12 = true
-			}
+		observed.add(outcome.sample)
+		if planned.versionOnly() && planned.minVersion == tls.VersionTLS13 {
+			result.TLS13 = true
 		}
-	}
-
-	for i := range p.cfg.Samples {
-		if ctx.Err() != nil {
-			break
+		if planned.versionOnly() && planned.minVersion == tls.VersionTLS12 {
+			result.TLS12 = true
 		}
-		addr := addrs[i%len(addrs)]
-		s, err := p.handshakeWithRetry(ctx, &result, host, addr, port, tls.VersionTLS12, tls.VersionTLS13)
-		record(s, err, false)
 	}
 
 	result.Chains = observed.chains()
@@ -158,19 +156,79 @@ func (p *Prober) Probe(ctx context.Context, host, port string) chain.Host {
 	return result
 }
 
+// plannedHandshake is one handshake of a probe and the TLS versions it offers.
+type plannedHandshake struct {
+	addr                   netip.Addr
+	minVersion, maxVersion uint16
+}
+
+// versionOnly reports whether the handshake offers a single version, which makes it a
+// test of whether the host supports that version.
+func (h plannedHandshake) versionOnly() bool { return h.minVersion == h.maxVersion }
+
+// handshakeOutcome is the result of one planned handshake. attempts is 0 when the
+// context ended before the handshake started.
+type handshakeOutcome struct {
+	sample   sample
+	err      error
+	attempts int
+}
+
+// handshakePlan lists a probe's handshakes: a TLS 1.3-only and a TLS 1.2-only one per
+// address, then samples handshakes offering both versions, round-robin over addrs.
+func handshakePlan(addrs []netip.Addr, samples int) []plannedHandshake {
+	plan := make([]plannedHandshake, 0, 2*len(addrs)+samples)
+	for _, addr := range addrs {
+		plan = append(plan,
+			plannedHandshake{addr: addr, minVersion: tls.VersionTLS13, maxVersion: tls.VersionTLS13},
+			plannedHandshake{addr: addr, minVersion: tls.VersionTLS12, maxVersion: tls.VersionTLS12},
+		)
+	}
+	for i := range samples {
+		plan = append(plan, plannedHandshake{addr: addrs[i%len(addrs)], minVersion: tls.VersionTLS12, maxVersion: tls.VersionTLS13})
+	}
+	return plan
+}
+
+// runPlan runs the planned handshakes in parallel and returns their outcomes in plan
+// order, so that the caller aggregates them the same way whatever order they finish in.
+func (p *Prober) runPlan(ctx context.Context, host, port string, plan []plannedHandshake) []handshakeOutcome {
+	outcomes := make([]handshakeOutcome, len(plan))
+	slots := make(chan struct{}, MaxParallelHandshakes)
+	var wg sync.WaitGroup
+	for i, planned := range plan {
+		wg.Go(func() {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-slots }()
+			if ctx.Err() != nil {
+				return
+			}
+
+			s, attempts, err := p.handshakeWithRetry(ctx, host, planned.addr, port, planned.minVersion, planned.maxVersion)
+			outcomes[i] = handshakeOutcome{sample: s, err: err, attempts: attempts}
+		})
+	}
+	wg.Wait()
+	return outcomes
+}
+
 // handshakeWithRetry repeats a failed handshake while its error is transient, up to
 // Config.Attempts tries, with jittered exponential backoff.
-func (p *Prober) handshakeWithRetry(ctx context.Context, counts *chain.Host, host string, addr netip.Addr, port string, minVersion, maxVersion uint16) (sample, error) {
+// It returns the number of connections tried.
+func (p *Prober) handshakeWithRetry(ctx context.Context, host string, addr netip.Addr, port string, minVersion, maxVersion uint16) (sample, int, error) {
 	delay := p.cfg.Backoff
 	for attempt := 1; ; attempt++ {
-		counts.Attempts++
 		s, err := p.handshake(ctx, host, addr, port, minVersion, maxVersion)
 		if err == nil || attempt >= p.cfg.Attempts || !transient(err) || ctx.Err() != nil {
-			return s, err
+			return s, attempt, err
 		}
 
 		if !pause(ctx, jitter(delay)) {
-			return s, err
+			return s, attempt, err
 		}
 		delay *= 2
 	}
