@@ -158,9 +158,11 @@ func (h *Handler) writeMetrics(ctx context.Context, rep report.Report, d time.Du
 	if h.Metrics == nil {
 		return
 	}
+	// EMF ends the line with a newline already; another one would write an empty
+	// log event after it.
 	line, err := metrics.EMF(rep, h.Namespace, d)
 	if err == nil {
-		_, err = h.Metrics.Write(append(line, '\n'))
+		_, err = h.Metrics.Write(line)
 	}
 	if err != nil {
 		h.Logger.ErrorContext(ctx, "writing metrics failed", "error", err)
