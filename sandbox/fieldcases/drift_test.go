@@ -126,39 +126,82 @@ func TestIntermediateAboutToExpire(t *testing.T) {
 
 // TestIntermediateExpired: with the clock past I1's expiry the chain fails
 // verification. The failure is reported with the chain, and nothing is computed from
-// it or proposed, whether the list matched the chain or not.
+// it or proposed, whether the list matched the chain or not. On the issuer host the
+// discovery document cannot be trusted either, so the provider is refused. When only
+// the key host's chain expired, a list that still matches every chain needs no change,
+// and the findings name the failed verification and the unreadable JWKS.
 func TestIntermediateExpired(t *testing.T) {
 	root := newRoot(t, "Public Root R1")
 	expiry := now.Add(10 * 24 * time.Hour)
-	intermediate := newIntermediate(t, root, "Expired Issuing CA", expiry)
+	expired := newIntermediate(t, root, "Expired Issuing CA", expiry)
+	healthy := newIntermediate(t, root, "Healthy Issuing CA", notAfter)
 	previous := newIntermediate(t, root, "Previous Issuing CA", notAfter)
-	leaf := newLeaf(t, intermediate, issuerHost)
 
 	tests := []struct {
-		name   string
-		stored []string
+		name string
+		// keyHostOnly serves the expired chain from a separate key host and a healthy
+		// chain from the issuer host.
+		keyHostOnly bool
+		stored      []string
+		want        outcome
 	}{
-		{name: "list matched the chain", stored: []string{tp(intermediate.Cert)}},
-		{name: "list stale", stored: []string{tp(previous.Cert)}},
+		{
+			name:   "issuer host, list matched the chain",
+			stored: []string{tp(expired.Cert)},
+			want:   outcome{verdict: verdict.Refused, codes: []finding.Code{finding.ChainUnverified, finding.DiscoveryFailed}},
+		},
+		{
+			name:   "issuer host, list stale",
+			stored: []string{tp(previous.Cert)},
+			want:   outcome{verdict: verdict.Refused, codes: []finding.Code{finding.ChainUnverified, finding.DiscoveryFailed}},
+		},
+		{
+			name:        "key host, list matched the chain",
+			keyHostOnly: true,
+			stored:      []string{tp(healthy.Cert), tp(expired.Cert)},
+			want: outcome{
+				verdict: verdict.OK,
+				codes:   []finding.Code{finding.ChainUnverified, finding.ForeignJWKSHost, finding.JWKSUnavailable},
+			},
+		},
+		{
+			name:        "key host, list stale",
+			keyHostOnly: true,
+			stored:      []string{tp(healthy.Cert), tp(previous.Cert)},
+			want: outcome{
+				verdict: verdict.Refused,
+				codes:   []finding.Code{finding.ChainUnverified, finding.ForeignJWKSHost, finding.JWKSUnavailable, finding.StaleEntry},
+			},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStack(t)
 			s.now = expiry.Add(24 * time.Hour)
 			s.trustPublic(root.Cert)
-			server := s.serveChain(issuerHost, leaf, intermediate.Cert, root.Cert)
+			expiredHost := issuerHost
+			var issuer *issuerfarm.Server
+			if tt.keyHostOnly {
+				expiredHost = keysHost
+				keys := s.serveChain(keysHost, newLeaf(t, expired, keysHost), expired.Cert, root.Cert)
+				issuer = s.serve(issuerfarm.Options{
+					Name:         issuerHost,
+					Certificates: []tls.Certificate{newLeaf(t, healthy, issuerHost).TLSCertificate(healthy.Cert, root.Cert)},
+					Discovery:    func(doc map[string]any) { doc["jwks_uri"] = keys.URL() + issuerfarm.JWKSPath },
+				})
+			} else {
+				issuer = s.serveChain(issuerHost, newLeaf(t, expired, issuerHost), expired.Cert, root.Cert)
+			}
 
-			in, d := s.check(providerURL(server), tt.stored...)
+			in, d := s.check(providerURL(issuer), tt.stored...)
 
-			checkDecision(t, d, outcome{
-				verdict: verdict.Refused,
-				codes:   []finding.Code{finding.ChainUnverified, finding.DiscoveryFailed},
-			})
+			checkDecision(t, d, tt.want)
 			if message := findingMessage(d.Findings, finding.ChainUnverified); !strings.Contains(message, "expired") {
 				t.Errorf("chain-unverified message = %q, want it to say the certificate expired", message)
 			}
-			if len(in.Hosts) != 1 || len(in.Hosts[0].Chains) != 1 || !in.Hosts[0].Chains[0].Contains(tp(intermediate.Cert)) {
-				t.Errorf("observed hosts = %+v, want the expired chain reported", in.Hosts)
+			host := observedHost(t, in.Hosts, expiredHost)
+			if len(host.Chains) != 1 || !host.Chains[0].Contains(tp(expired.Cert)) {
+				t.Errorf("observed chains of %s = %+v, want the expired chain reported", expiredHost, host.Chains)
 			}
 		})
 	}
