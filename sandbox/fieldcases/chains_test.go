@@ -14,7 +14,7 @@ import (
 
 // TestTwoBackendsBehindOneName: one host name whose connections land on back-end A
 // [La, IA, RA] or back-end B [Lb, IB, RB]. The list holds tp(IA). Sampling finds both
-// chains, the report says the list matches 1 of 2 chains, and the fix adds tp(IB).
+// chains, the report states that the list matches 1 of 2 chains, and the fix adds tp(IB).
 func TestTwoBackendsBehindOneName(t *testing.T) {
 	rootA := newRoot(t, "Backend A Root")
 	intermediateA := newIntermediate(t, rootA, "Backend A Issuing CA", notAfter)

@@ -18,7 +18,7 @@ import (
 // TestCrossSignDropped: the server stops sending the cross-signed top certificate X, so
 // [L1, I1, X(R1<-R0)] becomes [L1, I1] and the stored tp(X) matches nothing. The fix is
 // tp(I1), the new top. The mismatch is advisory for a public chain on a host that
-// accepts TLS 1.2, and critical for the same shapes under a private CA or on a host
+// accepts TLS 1.2. It is critical for the same shapes under a private CA or on a host
 // that accepts only TLS 1.3, because AWS then relies on the thumbprint.
 func TestCrossSignDropped(t *testing.T) {
 	public := newHierarchy(t, "Public")

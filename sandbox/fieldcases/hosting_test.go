@@ -15,7 +15,7 @@ import (
 
 // TestPrivateCALeafOnlyServer: a private issuer sends only its leaf L1, issued by RP,
 // which the operator's bundle holds, and the list holds tp(RP). IAM matches only
-// presented certificates, so the mismatch is critical and the report asks for the full
+// presented certificates, so the mismatch is critical and the report requests the full
 // chain. No leaf pin is proposed unless the provider's IAM tag allows it. A server that
 // sends [L1, RP] is healthy with the same list.
 func TestPrivateCALeafOnlyServer(t *testing.T) {
@@ -83,7 +83,7 @@ func s3Error(code, message string) []byte {
 		`<Error><Code>` + code + `</Code><Message>` + message + `</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>`)
 }
 
-// TestDiscoveryRedirectWithXMLError: the discovery URL answers with a redirect or an
+// TestDiscoveryRedirectWithXMLError: the discovery URL returns a redirect or an
 // error carrying an XML body, as an S3 bucket does. Discovery fails, nothing is probed,
 // computed or proposed, and the verdict on the list is unknown. A redirect to another
 // host is not followed.

@@ -332,7 +332,7 @@ func TestFailedComputation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStack(t)
 			s.trustPublic(public.roots()...)
-			// Short limits keep the stalled row fast; the healthy issuer answers on
+			// Short limits keep the stalled row fast; the healthy issuer responds on
 			// loopback well within them.
 			s.handshakeTimeout = 300 * time.Millisecond
 			s.httpTimeout = time.Second

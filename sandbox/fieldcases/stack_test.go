@@ -29,7 +29,7 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/sandbox/pki"
 )
 
-// Certificates are valid from notBefore to notAfter unless a test says otherwise, and
+// Certificates are valid from notBefore to notAfter unless a test sets other dates, and
 // every check runs at the pinned time now.
 var (
 	notBefore = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -148,8 +148,8 @@ func sortedThumbprints(certs ...*x509.Certificate) []string {
 
 // stack is the product's observation path wired as setup.NewObservers wires it, on
 // loopback: a netguard.Guard that allows private networks and resolves through the
-// issuer farm, a discovery client and a TLS prober. publicRoots stands in for the
-// system root store and bundle for the operator's CA bundle.
+// issuer farm, a discovery client and a TLS prober. publicRoots replaces the system
+// root store, and bundle is the operator's CA bundle.
 type stack struct {
 	t           *testing.T
 	farm        *issuerfarm.Farm

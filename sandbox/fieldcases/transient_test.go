@@ -111,7 +111,7 @@ func observedHost(t *testing.T, hosts []chain.Host, name string) chain.Host {
 }
 
 // TestTLS13Only: a public chain and a stale entry. A host that accepts only TLS 1.3
-// makes AWS rely on the thumbprint, so the mismatch is critical; a host that also
+// makes AWS rely on the thumbprint, so the mismatch is critical. A host that also
 // accepts TLS 1.2 gets an advisory one. Each version is probed alone and reported.
 func TestTLS13Only(t *testing.T) {
 	public := newHierarchy(t, "Public")
