@@ -178,6 +178,12 @@ func (c *Client) getOnce(ctx context.Context, target *url.URL) (hop, error) {
 	}
 
 	body, err := c.readBody(target, resp)
+	if err == nil && requestCtx.Err() != nil {
+		// When the context ends during the read, net/http sometimes returns the
+		// bytes read so far with a nil error (seen with Go 1.26 and a chunked body),
+		// so a body that ends as the context ends may be cut short.
+		err = requestCtx.Err()
+	}
 	if err != nil {
 		return hop{}, c.requestError(target, err, timedOut())
 	}
