@@ -62,7 +62,7 @@ invoke: $(BIN)/bootstrap $(BIN)/aws-lambda-rie
 	@if command -v sam >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
 		sam build && sam local invoke RemediatorFunction --event $(EVENT); \
 	else \
-		echo "SAM CLI or Docker not available: running bin/bootstrap under the Lambda Runtime Interface Emulator"; \
+		echo "SAM CLI or Docker not available: running bin/bootstrap under the Lambda Runtime Interface Emulator" >&2; \
 		$(GO) run ./sandbox/cmd/demo -bootstrap $(BIN)/bootstrap -rie $(BIN)/aws-lambda-rie -event $(EVENT) -invoke-only; \
 	fi
 

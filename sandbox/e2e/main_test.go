@@ -30,7 +30,7 @@ func buildAndRun(m *testing.M) int {
 	emulatorPath = filepath.Join(dir, "aws-lambda-rie")
 	builds := [][]string{
 		// The flags of "make build", so the test runs what Lambda runs.
-		{"build", "-tags", "lambda.norpc", "-trimpath", "-o", bootstrapPath, "./functions/remediator"},
+		{"build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", bootstrapPath, "./functions/remediator"},
 		// The emulator at the version go.mod pins.
 		{"build", "-o", emulatorPath, "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"},
 	}

@@ -28,7 +28,7 @@ func main() {
 	bootstrap := flag.String("bootstrap", "bin/bootstrap", "path of the built function")
 	rie := flag.String("rie", "bin/aws-lambda-rie", "path of the Lambda Runtime Interface Emulator")
 	eventFile := flag.String("event", "events/scheduled.json", "event `FILE` to invoke the function with")
-	invokeOnly := flag.Bool("invoke-only", false, "print only the function's result")
+	invokeOnly := flag.Bool("invoke-only", false, "print only the function's result (or the emulator's error document), as JSON")
 	verbose := flag.Bool("v", false, "also print the function's log lines")
 	flag.Parse()
 
@@ -77,11 +77,13 @@ func run(ctx context.Context, bootstrap, rie, eventFile string, invokeOnly, verb
 	if err != nil {
 		return err
 	}
-	section(out, fmt.Sprintf("Function result for %s", eventFile))
-	fmt.Fprintln(out, indentJSON(result))
 	if invokeOnly {
+		// Only the result goes to standard output, so it can be piped to jq.
+		fmt.Fprintln(out, indentJSON(result))
 		return nil
 	}
+	section(out, fmt.Sprintf("Function result for %s", eventFile))
+	fmt.Fprintln(out, indentJSON(result))
 	if d, ok := emu.InitDuration(); ok {
 		fmt.Fprintf(out, "(cold start reported by the emulator: Init Duration %.1f ms)\n", float64(d.Microseconds())/1000)
 	}
