@@ -83,11 +83,17 @@ func NewObservers(cfg config.Config, trust Trust, resolver netguard.Resolver) Ob
 		RootCAs:     trust.combined(cfg.CABundle),
 		Timeout:     cfg.HTTPTimeout,
 	})
+	// SAMPLES=0 means no extra samples, while tlsprobe reads a zero Samples as its
+	// default and a negative one as none.
+	samples := cfg.Samples
+	if samples == 0 {
+		samples = -1
+	}
 	prober := tlsprobe.New(tlsprobe.Config{
 		Resolve:          guard.Resolve,
 		Roots:            trust.System,
 		Bundle:           trust.Bundle,
-		Samples:          cfg.Samples,
+		Samples:          samples,
 		HandshakeTimeout: cfg.HandshakeTimeout,
 	})
 	return Observers{Guard: guard, Discovery: disc, Prober: prober}

@@ -2,10 +2,17 @@ package setup
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/config"
 )
 
 // stubResolver returns one address for every name and records the names requested.
@@ -68,5 +75,44 @@ func TestNewTrustWithoutBundle(t *testing.T) {
 	trust := NewTrust(nil, nil)
 	if trust.Bundle != nil {
 		t.Error("Bundle is set without a CA bundle, want nil so no chain counts as private")
+	}
+}
+
+func TestNewObserversSamples(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	addr := netip.MustParseAddrPort(srv.Listener.Addr().String())
+	port := strconv.Itoa(int(addr.Port()))
+
+	tests := []struct {
+		name     string
+		samples  int
+		attempts int
+	}{
+		// One handshake offering only TLS 1.3 and one offering only TLS 1.2 per
+		// address, then the configured extra samples.
+		{"zero means no extra samples", 0, 2},
+		{"one extra sample", 1, 3},
+		{"three extra samples", 3, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := config.Config{
+				AllowPrivateNetworks: true,
+				Samples:              tt.samples,
+				HandshakeTimeout:     5 * time.Second,
+				HTTPTimeout:          5 * time.Second,
+			}
+			obs := NewObservers(cfg, NewTrust(x509.NewCertPool(), nil), nil)
+
+			host := obs.Prober.Probe(context.Background(), addr.Addr().String(), port)
+
+			if host.Failures != 0 {
+				t.Fatalf("Probe() failures = %d, want 0 (error %q)", host.Failures, host.Error)
+			}
+			if host.Attempts != tt.attempts {
+				t.Errorf("Probe() attempts = %d with Samples %d, want %d", host.Attempts, tt.samples, tt.attempts)
+			}
+		})
 	}
 }
