@@ -100,7 +100,7 @@ func runCheck(ctx context.Context, args []string, env Env) (int, error) {
 	if err := writeCheck(env, o.format, p); err != nil {
 		return ExitUsage, err
 	}
-	if d.Verdict == verdict.OK && d.Proposed == nil {
+	if healthy(p) {
 		return ExitOK, nil
 	}
 	return ExitProblem, nil

@@ -123,11 +123,24 @@ func sweepStatus(rep report.Report) int {
 		return ExitProblem
 	}
 	for _, p := range rep.Providers {
-		switch p.Verdict {
-		case verdict.OK, verdict.Skipped:
-		default:
+		if p.Verdict != verdict.Skipped && !healthy(p) {
 			return ExitProblem
 		}
 	}
 	return ExitOK
+}
+
+// healthy reports whether a provider needs nothing: its verdict is ok, no change is
+// proposed and no finding is a fault. An ok list on a host whose chain no longer
+// verifies is not healthy, because token exchanges fail there whatever the list holds.
+func healthy(p report.Provider) bool {
+	if p.Verdict != verdict.OK || len(p.Proposed) > 0 {
+		return false
+	}
+	for _, f := range p.Findings {
+		if f.Code.Fault() {
+			return false
+		}
+	}
+	return true
 }

@@ -50,3 +50,17 @@ type Finding struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
 }
+
+// Fault reports whether the code describes something that makes token exchanges fail
+// or keeps the sweep from judging the list: a chain that does not verify, keys that
+// cannot be fetched, suspected interception, an expired issuer, a leaf-only server, an
+// issuer that does not match, a failed discovery, handshake or write, or a list that
+// does not fit. The other codes are warnings that need no action today.
+func (c Code) Fault() bool {
+	switch c {
+	case ChainUnverified, JWKSUnavailable, InterceptionSuspected, IssuerExpired, LeafOnlyChain,
+		IssuerMismatch, DiscoveryFailed, HandshakeFailed, WriteFailed, ListTooLong:
+		return true
+	}
+	return false
+}
