@@ -19,7 +19,7 @@ type fault struct {
 	name string
 	// side is where the fault sits: "issuer", "AWS" or "Lambda".
 	side string
-	// expect says in words what a correct function does, for the record.
+	// expect describes what a correct function does, for the record.
 	expect string
 	// inject seeds the providers and injects the fault.
 	inject func(t *testing.T, w *world)
@@ -329,6 +329,9 @@ func checkInvalidEvent(t *testing.T, w *world, o outcome) {
 	t.Helper()
 	if !errors.Is(o.err, event.ErrInvalid) {
 		t.Errorf("Invoke() error = %v, want one wrapping %v", o.err, event.ErrInvalid)
+	}
+	if n := w.aws.Calls("iam", "ListOpenIDConnectProviders"); n != 0 {
+		t.Errorf("ListOpenIDConnectProviders calls = %d, want 0", n)
 	}
 	checkNothingRan(t, w, o)
 }

@@ -1,8 +1,8 @@
 // Package faults is a test suite that injects one fault per row into the sandbox and
-// runs the real product stack against it: setup.NewObservers and setup.NewSweeper with
-// real SDK clients pointed at the AWS double, real discovery, TLS probing and the
-// private-network guard resolving through the issuer farm, and handler.Handler for the
-// Lambda edge.
+// runs the real product stack against it. The stack is setup.NewObservers and
+// setup.NewSweeper with real SDK clients pointed at the AWS double, real discovery, TLS
+// probing and the private-network guard resolving through the issuer farm, and
+// handler.Handler for the Lambda edge.
 //
 // Every row seeds a healthy provider beside the faulty one and passes the same checks:
 // the sweep completes, every provider is reported once, the text and JSON summaries

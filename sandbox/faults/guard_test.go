@@ -18,11 +18,12 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/sandbox/pki"
 )
 
-// madeUpName is the host name the stub resolver answers for. Nothing in DNS serves it.
+// madeUpName is the host name the stub resolver returns addresses for. No DNS server
+// serves it.
 const madeUpName = "made-up.example.test"
 
-// stubResolver answers every lookup with the next of its answers, repeating the last,
-// and records the names it was asked for. It never queries DNS.
+// stubResolver returns the next of its address lists for every lookup, repeating the
+// last one, and records the requested names. It never queries DNS.
 type stubResolver struct {
 	mu      sync.Mutex
 	answers [][]netip.Addr
@@ -64,7 +65,7 @@ func (d *recordingDialer) calls() []string {
 // guardRow is one kind of address the guard must reject by default.
 type guardRow struct {
 	name string
-	// answer is what the made-up name resolves to.
+	// answer is the address list the made-up name resolves to.
 	answer []string
 	// blocked is the address the guard reports, after unmapping.
 	blocked string
@@ -114,7 +115,7 @@ func parseAddrs(t *testing.T, literals []string) []netip.Addr {
 // address through a stub resolver and checks that the guard, the discovery client and
 // the prober that setup wires all stop before any connection is attempted.
 func TestGuardRejectsBeforeDialing(t *testing.T) {
-	ca := cas(t)
+	ca := sharedAuthorities(t)
 	for _, tt := range guardRows() {
 		t.Run(tt.name, func(t *testing.T) {
 			resolver := &stubResolver{answers: [][]netip.Addr{parseAddrs(t, tt.answer)}}
@@ -227,7 +228,7 @@ func TestGuardAllowPrivate(t *testing.T) {
 
 // TestGuardSweepBlocksLoopbackIssuer sweeps a loopback issuer with private networks
 // not allowed: the provider is unreachable with the guard's message, and the issuer
-// never sees a connection.
+// receives no connection.
 func TestGuardSweepBlocksLoopbackIssuer(t *testing.T) {
 	w := newWorld(t)
 	w.cfg.AllowPrivateNetworks = false

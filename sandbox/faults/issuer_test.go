@@ -41,7 +41,7 @@ func faultyIssuer(edit func(w *world, opts *issuerfarm.Options)) func(*testing.T
 	}
 }
 
-// respond makes the issuer answer the discovery request with r.
+// respond makes the issuer return r for the discovery request.
 func respond(r issuerfarm.Response) func(*world, *issuerfarm.Options) {
 	return func(_ *world, opts *issuerfarm.Options) {
 		opts.Responses = map[string]issuerfarm.Response{issuerfarm.DiscoveryPath: r}

@@ -33,10 +33,10 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/sandbox/pki"
 )
 
-// epoch is the one instant every certificate's validity is measured from. The HTTPS
-// client in package discovery verifies with the wall clock, which cannot be pinned from
-// outside, so valid certificates cover a year either side of epoch and invalid ones
-// miss it by a year: a run of any length judges them the same way.
+// epoch is the one instant every certificate's validity is measured from. The observers
+// that setup builds verify with the wall clock, so valid certificates cover a year
+// either side of epoch and invalid ones miss it by a year. A run of any length then
+// judges them the same way.
 var epoch = time.Now().UTC().Truncate(time.Hour)
 
 const (
@@ -47,7 +47,7 @@ const (
 
 // authorities are the certificate authorities shared by every row.
 type authorities struct {
-	publicRoot *pki.CA // stands in for the system root store
+	publicRoot *pki.CA // replaces the system root store
 	publicCA   *pki.CA // issues the leaves of public issuers
 	privateCA  *pki.CA // the operator's CA bundle
 }
@@ -65,7 +65,7 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func cas(t *testing.T) authorities {
+func sharedAuthorities(t *testing.T) authorities {
 	t.Helper()
 	caOnce.Do(func() {
 		notBefore, notAfter := epoch.AddDate(-1, 0, 0), epoch.AddDate(1, 0, 0)
@@ -123,7 +123,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	w := &world{
 		t:       t,
-		ca:      cas(t),
+		ca:      sharedAuthorities(t),
 		farm:    issuerfarm.New(),
 		aws:     awsdouble.StartForTest(t, awsdouble.Options{Region: region}),
 		served:  map[string]bool{},
@@ -222,7 +222,7 @@ func (w *world) selfSigned(name string) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
-// issuer starts a farm server and records the chains it serves. trusted says whether
+// issuer starts a farm server and records the chains it serves. trusted reports whether
 // those chains verify against the trust stores, which decides whether the sweep may
 // write a value taken from them.
 func (w *world) issuer(opts issuerfarm.Options, trusted bool) *issuerfarm.Server {
