@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"syscall"
 	"time"
 )
 
@@ -20,6 +22,8 @@ const UserAgent = "oidc-thumbprint-remediator (OIDC discovery)"
 const (
 	DefaultTimeout      = 10 * time.Second
 	DefaultMaxBodyBytes = 1 << 20
+	DefaultAttempts     = 3
+	DefaultBackoff      = 200 * time.Millisecond
 )
 
 // errorBodyBytes is how much of a non-2xx body is read for the error snippet.
@@ -42,6 +46,13 @@ type Config struct {
 	// Now returns the time at which server certificates are verified, so that HTTPS
 	// requests judge expiry at the same time as the TLS prober. Nil means time.Now.
 	Now func() time.Time
+	// Attempts bounds the tries of one request whose connection is reset, refused or
+	// closed before a response arrives. Timeouts, TLS and HTTP errors are not retried.
+	// Zero means DefaultAttempts.
+	Attempts int
+	// Backoff is the pause before the first retry, doubled before each later one.
+	// Zero means DefaultBackoff.
+	Backoff time.Duration
 }
 
 // Client fetches discovery documents. It is safe for concurrent use.
@@ -49,6 +60,8 @@ type Client struct {
 	http         *http.Client
 	timeout      time.Duration
 	maxBodyBytes int64
+	attempts     int
+	backoff      time.Duration
 }
 
 // New returns a Client for cfg.
@@ -94,6 +107,8 @@ func New(cfg Config) *Client {
 		},
 		timeout:      timeout,
 		maxBodyBytes: maxBodyBytes,
+		attempts:     cmp.Or(max(cfg.Attempts, 0), DefaultAttempts),
+		backoff:      cmp.Or(max(cfg.Backoff, 0), DefaultBackoff),
 	}
 }
 
@@ -107,7 +122,7 @@ type response struct {
 // get fetches target with at most one redirect to the same host and port, and reads the
 // whole body within the limit. Each request, the redirect included, gets its own timeout.
 func (c *Client) get(ctx context.Context, target *url.URL) (response, error) {
-	resp, err := c.getOnce(ctx, target)
+	resp, err := c.getRetrying(ctx, target)
 	if err != nil {
 		return response{}, err
 	}
@@ -124,7 +139,7 @@ func (c *Client) get(ctx context.Context, target *url.URL) (response, error) {
 		}
 	}
 
-	next, err := c.getOnce(ctx, resp.location)
+	next, err := c.getRetrying(ctx, resp.location)
 	if err != nil {
 		return response{}, err
 	}
@@ -137,6 +152,34 @@ func (c *Client) get(ctx context.Context, target *url.URL) (response, error) {
 		}
 	}
 	return next.response, nil
+}
+
+// getRetrying calls getOnce and tries again after a pause, up to c.attempts times in
+// all, while the connection fails before any response arrives. An issuer behind a
+// flaky load balancer then still gets judged instead of reported unreachable.
+func (c *Client) getRetrying(ctx context.Context, target *url.URL) (hop, error) {
+	pause := c.backoff
+	for attempt := 1; ; attempt++ {
+		h, err := c.getOnce(ctx, target)
+		if err == nil || attempt >= c.attempts || !transient(err) {
+			return h, err
+		}
+		select {
+		case <-ctx.Done():
+			return h, err
+		case <-time.After(pause):
+		}
+		pause *= 2
+	}
+}
+
+// transient reports whether err is a connection that was reset, refused or closed
+// before a response, which a new connection may not meet again.
+func transient(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // hop is the outcome of one request, either a read response or a redirect target.
