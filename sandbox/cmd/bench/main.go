@@ -57,7 +57,7 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench: invalid -n: %v\n", err)
 		os.Exit(2)
 	}
-	opts.command = strings.Join(os.Args, " ")
+	opts.command = strings.Join(append([]string{"go run ./sandbox/cmd/bench"}, os.Args[1:]...), " ")
 	if err := run(ctx, opts, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
 		os.Exit(1)
