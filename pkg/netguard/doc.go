@@ -4,9 +4,11 @@
 //
 // The function connects to URLs stored in IAM and to jwks_uri values taken from
 // documents on the internet, and a Lambda function attached to a VPC could otherwise be
-// pointed at internal services. Unless AllowPrivate is set, a host is blocked when any
-// of its addresses falls in one of these ranges (IPv4-mapped IPv6 addresses are unmapped
-// first, and NAT64 addresses in 64:ff9b::/96 are judged by the IPv4 address they embed):
+// pointed at internal services. A host is blocked when any of its addresses falls in one
+// of these ranges (IPv4-mapped IPv6 addresses are unmapped first, and NAT64 addresses in
+// 64:ff9b::/96 are judged by the IPv4 address they embed). AllowPrivate lifts the block
+// for every range except cloud metadata, which hands out credentials and is never an
+// OIDC issuer:
 //
 //	cloud metadata     169.254.169.254, fd00:ec2::254, 100.100.100.200
 //	unspecified        0.0.0.0, ::

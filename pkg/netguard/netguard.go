@@ -34,8 +34,10 @@ type Dialer interface {
 
 // Guard resolves host names and dials only addresses that it has checked.
 type Guard struct {
-	// AllowPrivate disables the address check, for issuers on private networks. The
-	// operator must opt in because it lets stored URLs reach internal services.
+	// AllowPrivate lets connections reach loopback, private, link-local and other
+	// internal addresses, for issuers on private networks. The operator must opt in
+	// because it lets stored URLs reach internal services. Cloud metadata addresses
+	// stay blocked.
 	AllowPrivate bool
 	// Resolver looks up host names. Nil means net.DefaultResolver.
 	Resolver Resolver
@@ -53,6 +55,10 @@ type BlockedError struct {
 }
 
 func (e *BlockedError) Error() string {
+	if e.Kind == KindMetadata {
+		return fmt.Sprintf("netguard: host %q resolves to %s, a cloud metadata address: connection blocked, also when private networks are allowed",
+			e.Host, e.Addr)
+	}
 	return fmt.Sprintf("netguard: host %q resolves to %s, a %s address: connection blocked; enable the allow private networks setting to reach issuers on internal networks",
 		e.Host, e.Addr, e.Kind)
 }
@@ -67,11 +73,11 @@ func (g *Guard) Resolve(ctx context.Context, host string) ([]netip.Addr, error) 
 		return nil, err
 	}
 
-	if g.AllowPrivate {
-		return addrs, nil
-	}
 	for _, addr := range addrs {
-		if kind := Classify(addr); kind != "" {
+		kind := Classify(addr)
+		// Cloud metadata services hand out credentials and are never an OIDC issuer,
+		// so they stay blocked even when private networks are allowed.
+		if kind == KindMetadata || (kind != "" && !g.AllowPrivate) {
 			return nil, &BlockedError{Host: host, Addr: addr, Kind: kind}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -179,6 +180,24 @@ func TestBlockedErrorMessage(t *testing.T) {
 	}
 }
 
+func TestResolveBlocksMetadataWhenPrivateAllowed(t *testing.T) {
+	for _, literal := range []string{"169.254.169.254", "fd00:ec2::254", "100.100.100.200"} {
+		t.Run(literal, func(t *testing.T) {
+			guard := &Guard{AllowPrivate: true, Resolver: &fakeResolver{}}
+
+			_, err := guard.Resolve(context.Background(), literal)
+
+			var blocked *BlockedError
+			if !errors.As(err, &blocked) || blocked.Kind != KindMetadata {
+				t.Fatalf("Resolve(%q) error = %v, want a *BlockedError of kind %q", literal, err, KindMetadata)
+			}
+			if !strings.Contains(err.Error(), "also when private networks are allowed") {
+				t.Errorf("Error() = %q, want it to say the block holds with private networks allowed", err)
+			}
+		})
+	}
+}
+
 func TestResolveAllows(t *testing.T) {
 	tests := []struct {
 		name         string
@@ -191,7 +210,7 @@ func TestResolveAllows(t *testing.T) {
 		{name: "public literal", host: "192.0.2.10", want: []string{"192.0.2.10"}},
 		{name: "duplicates and mapped forms merged", host: "id.test", answer: []string{"192.0.2.10", "::ffff:192.0.2.10", "192.0.2.11"}, want: []string{"192.0.2.10", "192.0.2.11"}},
 		{name: "private allowed", allowPrivate: true, host: "internal.test", answer: []string{"10.0.0.7", "::1"}, want: []string{"10.0.0.7", "::1"}},
-		{name: "metadata literal allowed", allowPrivate: true, host: "169.254.169.254", want: []string{"169.254.169.254"}},
+		{name: "link-local allowed", allowPrivate: true, host: "169.254.10.1", want: []string{"169.254.10.1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,6 +102,11 @@ func TestPublishPolicy(t *testing.T) {
 	healthy := provider("a.example.test", verdict.OK, "")
 	notReached := sweep(healthy)
 	notReached.NotReached = []string{"arn:aws:iam::123456789012:oidc-provider/late.example.test"}
+	withFinding := func(code finding.Code) report.Provider {
+		p := provider("f.example.test", verdict.OK, "")
+		p.Findings = []finding.Finding{{Code: code, Message: "test"}}
+		return p
+	}
 
 	tests := []struct {
 		name   string
@@ -118,6 +123,9 @@ func TestPublishPolicy(t *testing.T) {
 		{"refused", sweep(provider("r.example.test", verdict.Refused, "")), map[Policy]bool{Always: true, ChangesAndProblems: true, Problems: true}},
 		{"unreachable", sweep(provider("d.example.test", verdict.Unreachable, "")), map[Policy]bool{Always: true, ChangesAndProblems: true, Problems: true}},
 		{"not reached", notReached, map[Policy]bool{Always: true, ChangesAndProblems: true, Problems: true}},
+		{"healthy with a fault finding", sweep(withFinding(finding.ChainUnverified)), map[Policy]bool{Always: true, ChangesAndProblems: true, Problems: true}},
+		{"healthy with an expiry warning", sweep(withFinding(finding.ExpiringSoon)), map[Policy]bool{Always: true, ChangesAndProblems: true, Problems: true}},
+		{"healthy with a stale entry", sweep(withFinding(finding.StaleEntry)), map[Policy]bool{Always: true, ChangesAndProblems: false, Problems: false}},
 	}
 	for _, tt := range tests {
 		for policy, wantSent := range tt.want {

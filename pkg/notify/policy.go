@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/finding"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/report"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/verdict"
 )
@@ -15,12 +16,14 @@ const (
 	// Always sends every sweep, including quiet ones.
 	Always Policy = "always"
 	// ChangesAndProblems sends when a list was updated or would be updated, when a
-	// provider has a severity or was refused or unreachable, or when providers were
-	// not reached before the deadline. It is the default.
+	// provider has a severity or was refused or unreachable, when a healthy provider
+	// has a fault finding or an expiry warning, or when providers were not reached
+	// before the deadline. It is the default.
 	ChangesAndProblems Policy = "changes-and-problems"
 	// Problems sends only when something is still wrong or unknown after the sweep:
 	// a mismatch, a refused change, an unreachable provider, a dry-run change with a
-	// severity, or providers not reached before the deadline.
+	// severity, a fault finding or expiry warning, or providers not reached before the
+	// deadline.
 	Problems Policy = "problems"
 )
 
@@ -63,14 +66,28 @@ func (p Policy) decide(r report.Report) (bool, string) {
 }
 
 // problemCount counts the providers whose list is still wrong or unknown after the
-// sweep, and the providers not reached.
+// sweep, the providers not reached, and the healthy or updated providers that carry a
+// fault finding or an expiry warning: a list can match a chain that no longer verifies,
+// and a certificate about to expire is worth a message before it breaks anything.
 func problemCount(r report.Report) int {
 	c := report.Count(r)
 	n := c.Mismatch + c.Refused + c.Unreachable + c.NotReached
 	for _, p := range r.Providers {
-		if p.Verdict == verdict.WouldUpdate && p.Severity != "" {
+		switch {
+		case p.Verdict == verdict.WouldUpdate && p.Severity != "":
+			n++
+		case (p.Verdict == verdict.OK || p.Verdict == verdict.Updated) && needsAttention(p.Findings):
 			n++
 		}
 	}
 	return n
+}
+
+func needsAttention(findings []finding.Finding) bool {
+	for _, f := range findings {
+		if f.Code.Fault() || f.Code == finding.ExpiringSoon {
+			return true
+		}
+	}
+	return false
 }
