@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/finding"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/verdict"
 )
 
@@ -215,6 +216,8 @@ func sections(r Report) []section {
 		switch {
 		case p.Verdict == verdict.Refused || (p.Verdict == verdict.Mismatch && p.Severity == verdict.Critical):
 			s = &critical
+		case p.Verdict == verdict.OK && hasFault(p.Findings):
+			s = &critical
 		case p.Verdict == verdict.Updated || p.Verdict == verdict.WouldUpdate:
 			s = &changes
 		case p.Verdict == verdict.Mismatch || (p.Verdict == verdict.OK && len(p.Findings) > 0):
@@ -259,13 +262,15 @@ func sections(r Report) []section {
 // criticalHint explains what the Critical section means for the kinds of provider
 // it lists.
 func criticalHint(providers []Provider) string {
-	var critical, refused bool
+	var critical, refused, broken bool
 	for _, p := range providers {
 		switch {
 		case p.Verdict == verdict.Refused:
 			refused = true
 		case p.Verdict == verdict.Mismatch && p.Severity == verdict.Critical:
 			critical = true
+		case p.Verdict == verdict.OK && hasFault(p.Findings):
+			broken = true
 		}
 	}
 	var hints []string
@@ -277,7 +282,22 @@ func criticalHint(providers []Provider) string {
 		hints = append(hints, "A refused change was needed but was unsafe to write; read "+
 			"the findings before fixing the list by hand.")
 	}
+	if broken {
+		hints = append(hints, "An ok list can still fail when the issuer's chain no longer "+
+			"verifies or its keys cannot be fetched; the findings say which.")
+	}
 	return strings.Join(hints, " ")
+}
+
+// hasFault reports whether any finding makes token exchanges fail regardless of the
+// thumbprint list.
+func hasFault(findings []finding.Finding) bool {
+	for _, f := range findings {
+		if f.Code.Fault() {
+			return true
+		}
+	}
+	return false
 }
 
 // providerLines renders one provider: URL, cluster, verdict with severity and reason,

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/finding"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/verdict"
 )
 
@@ -138,5 +139,31 @@ func TestSubject(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestTextPutsBrokenHealthyListUnderCritical(t *testing.T) {
+	r := Report{AccountID: "123456789012", StartedAt: started, FinishedAt: started, Providers: []Provider{{
+		ARN:      "arn:aws:iam::123456789012:oidc-provider/keys.example.test",
+		URL:      "keys.example.test",
+		Verdict:  verdict.OK,
+		Reason:   "every observed chain contains a configured thumbprint",
+		Findings: []finding.Finding{{Code: finding.ChainUnverified, Message: "the chain of keys.example.test has expired"}},
+	}}}
+
+	text := Text(r)
+
+	critical := strings.Index(text, "\nCritical (1)\n")
+	if critical < 0 {
+		t.Fatalf("Text() has no Critical section for an ok list on an unverified chain:\n%s", text)
+	}
+	if !strings.Contains(text[critical:], "keys.example.test") {
+		t.Errorf("Critical section does not list keys.example.test:\n%s", text)
+	}
+	if strings.Contains(text, "\nAdvisory") {
+		t.Errorf("Text() also lists the provider as advisory:\n%s", text)
+	}
+	if !strings.Contains(text, "no longer verifies") {
+		t.Errorf("Critical section lacks the hint for broken ok lists:\n%s", text)
 	}
 }
