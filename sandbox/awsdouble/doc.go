@@ -22,6 +22,6 @@
 //
 // The double deliberately does not check SigV4 signatures, enforce IAM policies, model
 // eventual consistency or implement any operation not listed above. An unknown action
-// gets the error AWS returns for one. It is test-only code: nothing under pkg/ or
-// functions/ imports it.
+// gets the error AWS returns for one. It is test-only code: tests of packages under
+// pkg/ import it, but no non-test file under pkg/ or functions/ does.
 package awsdouble

@@ -10,6 +10,7 @@
 // responses and redirects. Counters record handshakes per address, requests per path
 // and the SNI names that clients sent.
 //
-// The package is test-only code: packages under pkg/ and functions/ never import it.
+// The package is test-only code: tests of packages under pkg/ import it, but no
+// non-test file under pkg/ or functions/ does.
 // It does not issue certificates (package pki does) and does not sign tokens.
 package issuerfarm

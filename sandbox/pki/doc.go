@@ -5,5 +5,6 @@
 // Every constructor takes explicit NotBefore and NotAfter times so that tests pin
 // their clock and certificates never expire in CI. The package writes nothing to disk,
 // keeps no revocation state and issues no client certificates. It is test-only code:
-// packages under pkg/ and functions/ never import it.
+// tests of packages under pkg/ import it, but no non-test file under pkg/ or
+// functions/ does.
 package pki
