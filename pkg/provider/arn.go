@@ -45,25 +45,6 @@ func (a ARN) String() string {
 	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", a.Partition, a.AccountID, a.URL)
 }
 
-// ARNAccount returns the account ID of an OIDC provider ARN.
-func ARNAccount(providerARN string) (string, error) {
-	a, err := ParseARN(providerARN)
-	if err != nil {
-		return "", err
-	}
-	return a.AccountID, nil
-}
-
-// ARNPartition returns the partition of an OIDC provider ARN, such as "aws" or
-// "aws-cn".
-func ARNPartition(providerARN string) (string, error) {
-	a, err := ParseARN(providerARN)
-	if err != nil {
-		return "", err
-	}
-	return a.Partition, nil
-}
-
 func isAccountID(s string) bool {
 	if len(s) != 12 {
 		return false

@@ -40,20 +40,3 @@ func TestParseARN(t *testing.T) {
 		})
 	}
 }
-
-func TestARNAccountAndPartition(t *testing.T) {
-	const arn = "arn:aws-cn:iam::210987654321:oidc-provider/id.example.test"
-
-	if got, err := ARNAccount(arn); err != nil || got != "210987654321" {
-		t.Errorf("ARNAccount() = %q, %v; want %q, nil", got, err, "210987654321")
-	}
-	if got, err := ARNPartition(arn); err != nil || got != "aws-cn" {
-		t.Errorf("ARNPartition() = %q, %v; want %q, nil", got, err, "aws-cn")
-	}
-	if _, err := ARNAccount("arn:aws:iam::123456789012:role/x"); err == nil {
-		t.Error("ARNAccount(role ARN) error = nil, want an error")
-	}
-	if _, err := ARNPartition(""); err == nil {
-		t.Error("ARNPartition(\"\") error = nil, want an error")
-	}
-}
