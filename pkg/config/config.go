@@ -242,7 +242,7 @@ func (r *reader) hostOverrides(name string) map[string][]netip.Addr {
 	if !ok {
 		return nil
 	}
-	hosts, err := ParseHostOverrides(v)
+	hosts, err := parseHostOverrides(v)
 	if err != nil {
 		r.errs = append(r.errs, fmt.Errorf("invalid %s %q: %w", name, v, err))
 		return nil
@@ -250,9 +250,9 @@ func (r *reader) hostOverrides(name string) map[string][]netip.Addr {
 	return hosts
 }
 
-// ParseHostOverrides reads "name=address" entries separated by commas, for example
+// parseHostOverrides reads "name=address" entries separated by commas, for example
 // "id.example=127.0.0.1,id.example=::1". A name may repeat to give several addresses.
-func ParseHostOverrides(s string) (map[string][]netip.Addr, error) {
+func parseHostOverrides(s string) (map[string][]netip.Addr, error) {
 	hosts := map[string][]netip.Addr{}
 	for _, entry := range strings.Split(s, ",") {
 		entry = strings.TrimSpace(entry)
