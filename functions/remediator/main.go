@@ -76,12 +76,10 @@ func newHandler(logger *slog.Logger) (*handler.Handler, error) {
 		},
 		Options:   sweeper.Options,
 		Policy:    policy,
+		Publisher: setup.NewPublisher(cfg, awsCfg, "log group "+lambdacontext.LogGroupName),
 		Logger:    logger,
 		Metrics:   os.Stdout,
 		Namespace: cfg.MetricsNamespace,
-	}
-	if pub := setup.NewPublisher(cfg, awsCfg, "log group "+lambdacontext.LogGroupName); pub != nil {
-		h.Publisher = pub
 	}
 	return h, nil
 }
