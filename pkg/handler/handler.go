@@ -24,6 +24,7 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/notify"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/report"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/sweep"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/verdict"
 )
 
 // Runner runs one sweep with the given options.
@@ -191,7 +192,7 @@ func (h *Handler) logProvider(ctx context.Context, p report.Provider) {
 		attrs = append(attrs, "cluster", p.Cluster.Name, "region", p.Cluster.Region)
 	}
 	level := slog.LevelInfo
-	if p.Severity != "" || p.Verdict == "unreachable" || p.Verdict == "refused" {
+	if p.Severity != "" || p.Verdict == verdict.Unreachable || p.Verdict == verdict.Refused {
 		level = slog.LevelWarn
 	}
 	h.Logger.Log(ctx, level, "provider swept", attrs...)
