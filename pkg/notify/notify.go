@@ -55,10 +55,11 @@ func (p *Publisher) Publish(ctx context.Context, r report.Report) (Outcome, erro
 		return Outcome{}, errors.New("notify: publisher needs an SNS client and a topic ARN")
 	}
 
-	if _, err := ParsePolicy(string(p.Policy)); err != nil {
+	policy, err := ParsePolicy(string(p.Policy))
+	if err != nil {
 		return Outcome{}, err
 	}
-	send, reason := p.Policy.decide(r)
+	send, reason := policy.decide(r)
 	if !send {
 		return Outcome{Reason: reason}, nil
 	}

@@ -168,6 +168,20 @@ func TestPublishDefaultPolicy(t *testing.T) {
 	}
 }
 
+func TestPublishPaddedPolicy(t *testing.T) {
+	api := &fakeSNS{}
+	p := &Publisher{API: api, TopicARN: topicARN, Policy: " always "}
+
+	got, err := p.Publish(context.Background(), sweep(provider("a.example.test", verdict.OK, "")))
+
+	if err != nil {
+		t.Fatalf("Publish() error = %v", err)
+	}
+	if !got.Sent {
+		t.Errorf("Publish() with policy %q did not send a quiet sweep, want always behaviour (reason %q)", p.Policy, got.Reason)
+	}
+}
+
 func TestPublishRejectsInvalidSetup(t *testing.T) {
 	tests := []struct {
 		name string
