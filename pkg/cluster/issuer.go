@@ -27,10 +27,7 @@ var issuerIDPattern = regexp.MustCompile(`^[A-Za-z0-9]+$`)
 // names the region. ok is false for anything else, including another scheme, a query,
 // a trailing slash or extra path segments.
 func ParseIssuer(issuerURL string) (region, id string, ok bool) {
-	rest := issuerURL
-	if len(rest) >= len("https://") && strings.EqualFold(rest[:len("https://")], "https://") {
-		rest = rest[len("https://"):]
-	}
+	rest := trimHTTPS(issuerURL)
 
 	host, path, found := strings.Cut(rest, "/")
 	if !found {
@@ -63,16 +60,22 @@ func ParseIssuer(issuerURL string) (region, id string, ok bool) {
 // for the same issuer compare equal. The path keeps its case because EKS cluster IDs
 // are case-sensitive in the URL.
 func NormalizeIssuer(issuerURL string) string {
-	rest := issuerURL
-	if len(rest) >= len("https://") && strings.EqualFold(rest[:len("https://")], "https://") {
-		rest = rest[len("https://"):]
-	}
+	rest := trimHTTPS(issuerURL)
 	host, path, found := strings.Cut(rest, "/")
 	normalized := strings.ToLower(host)
 	if found {
 		normalized += "/" + path
 	}
 	return strings.TrimRight(normalized, "/")
+}
+
+// trimHTTPS removes an "https://" prefix in any letter case.
+func trimHTTPS(issuerURL string) string {
+	const scheme = "https://"
+	if len(issuerURL) >= len(scheme) && strings.EqualFold(issuerURL[:len(scheme)], scheme) {
+		return issuerURL[len(scheme):]
+	}
+	return issuerURL
 }
 
 // Regions returns the sorted, distinct regions of the EKS issuers among issuerURLs,
