@@ -15,9 +15,10 @@ import (
 // The verdict is one of:
 //   - Unreachable when discovery failed or a host completed no handshake. Nothing is
 //     known about the list, so there is no severity and no proposal.
-//   - Refused when a change cannot be computed or written safely: a host's samples
-//     disagree and one chain fails verification (probable interception), a chain that
-//     no entry matches failed verification, or the needed values do not fit in
+//   - Refused when a change cannot be computed or written safely. The cases are:
+//     discovery failed and an observed chain fails verification; a host's samples
+//     disagree and one chain fails verification (probable interception); a chain that
+//     no entry matches failed verification; the needed values do not fit in
 //     MaxThumbprints entries. Severity is set when a verified chain is mismatched.
 //     Proposed is set only for the last case, to show the list that would be needed.
 //   - Mismatch, with a severity, when a verified chain contains no configured
@@ -144,8 +145,10 @@ func okReason(judged []judgedChain) string {
 }
 
 // decideUnreachable returns an Unreachable decision when discovery failed or a host
-// completed no handshake. It keeps the findings about malformed entries and
-// placeholders, which need no observation, and the discovery findings.
+// completed no handshake. When discovery failed and an observed chain fails
+// verification, it returns the Refused decision of decideUnverifiedDiscovery instead.
+// It keeps the findings about malformed entries and placeholders, which need no
+// observation, and the discovery findings.
 func decideUnreachable(in Input, hosts []chain.Host, e entries) (Decision, bool) {
 	var failures []finding.Finding
 	var reason string
