@@ -40,6 +40,20 @@ func failAction(action string, n int, f awsdouble.Fault) func(*testing.T, *world
 	return staleWith(func(w *world, arn string) { w.failCalls(action, arn, n, f) })
 }
 
+// deleteBefore deletes the stale provider from the AWS double when the sweep calls an
+// IAM action for it, as another actor deleting it mid-sweep would.
+func deleteBefore(action string) func(*testing.T, *world) {
+	return staleWith(func(w *world, arn string) {
+		w.deleted[arn] = true
+		w.aws.Before("iam", action, func(c awsdouble.Call) *awsdouble.Fault {
+			if c.Params.Get("OpenIDConnectProviderArn") == arn {
+				w.aws.DeleteProvider(arn)
+			}
+			return nil
+		})
+	})
+}
+
 // wantCalls returns a check that the named IAM action was called n times for the
 // faulty provider.
 func wantCalls(action string, n int) func(*testing.T, *world, outcome) {
@@ -99,30 +113,14 @@ func awsFaults() []fault {
 			name:   "provider deleted between list and get",
 			side:   "AWS",
 			expect: "skipped: the provider is gone, nothing to repair",
-			inject: staleWith(func(w *world, arn string) {
-				w.deleted[arn] = true
-				w.aws.Before("iam", getAction, func(c awsdouble.Call) *awsdouble.Fault {
-					if c.Params.Get("OpenIDConnectProviderArn") == arn {
-						w.aws.DeleteProvider(arn)
-					}
-					return nil
-				})
-			}),
-			want: want{verdict: verdict.Skipped, detail: "deleted after the sweep listed it"},
+			inject: deleteBefore(getAction),
+			want:   want{verdict: verdict.Skipped, detail: "deleted after the sweep listed it"},
 		},
 		{
 			name:   "provider deleted between get and update",
 			side:   "AWS",
 			expect: "skipped: NoSuchEntity on the update writes nothing and fails nothing",
-			inject: staleWith(func(w *world, arn string) {
-				w.deleted[arn] = true
-				w.aws.Before("iam", updateAction, func(c awsdouble.Call) *awsdouble.Fault {
-					if c.Params.Get("OpenIDConnectProviderArn") == arn {
-						w.aws.DeleteProvider(arn)
-					}
-					return nil
-				})
-			}),
+			inject: deleteBefore(updateAction),
 			// The findings describe the list as the sweep read it.
 			want: want{verdict: verdict.Skipped, codes: []finding.Code{finding.StaleEntry}, detail: "deleted before the update"},
 		},
