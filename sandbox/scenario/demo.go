@@ -232,13 +232,19 @@ func (a *Account) add(label, url string, thumbprints []string, expect string) {
 	a.Providers = append(a.Providers, Provider{Label: label, ARN: arn, URL: url, Expect: expect})
 }
 
-func (a *Account) addPayments(c *pkiSet) error {
-	const name = "oidc.eks.eu-west-1.amazonaws.com"
+// startEKSIssuer starts an issuer at https://oidc.eks.<region>.amazonaws.com/id/<id>
+// with a leaf that c.publicNew issued.
+func (a *Account) startEKSIssuer(c *pkiSet, region, id string) (*issuerfarm.Server, error) {
+	name := "oidc.eks." + region + ".amazonaws.com"
 	cert, err := c.serve(c.publicNew, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	srv, err := a.startIssuer(issuerfarm.Options{Name: name, Path: "/id/PAYMENTS00000000000000000000000", Certificates: []tls.Certificate{cert}})
+	return a.startIssuer(issuerfarm.Options{Name: name, Path: "/id/" + id, Certificates: []tls.Certificate{cert}})
+}
+
+func (a *Account) addPayments(c *pkiSet) error {
+	srv, err := a.startEKSIssuer(c, "eu-west-1", "PAYMENTS00000000000000000000000")
 	if err != nil {
 		return err
 	}
@@ -249,12 +255,7 @@ func (a *Account) addPayments(c *pkiSet) error {
 }
 
 func (a *Account) addCheckout(c *pkiSet) error {
-	const name = "oidc.eks.us-east-2.amazonaws.com"
-	cert, err := c.serve(c.publicNew, name)
-	if err != nil {
-		return err
-	}
-	srv, err := a.startIssuer(issuerfarm.Options{Name: name, Path: "/id/CHECKOUT0000000000000000000000", Certificates: []tls.Certificate{cert}})
+	srv, err := a.startEKSIssuer(c, "us-east-2", "CHECKOUT0000000000000000000000")
 	if err != nil {
 		return err
 	}
@@ -325,12 +326,7 @@ func (a *Account) addPartnerIdP(*pkiSet) error {
 }
 
 func (a *Account) addBatch(c *pkiSet) error {
-	const name = "oidc.eks.ap-southeast-2.amazonaws.com"
-	cert, err := c.serve(c.publicNew, name)
-	if err != nil {
-		return err
-	}
-	srv, err := a.startIssuer(issuerfarm.Options{Name: name, Path: "/id/BATCH000000000000000000000000000", Certificates: []tls.Certificate{cert}})
+	srv, err := a.startEKSIssuer(c, "ap-southeast-2", "BATCH000000000000000000000000000")
 	if err != nil {
 		return err
 	}
