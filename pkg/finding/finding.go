@@ -1,5 +1,8 @@
 // Package finding names the observations about a provider that a person should read:
 // each has a stable code that scripts match on and a message a person can act on.
+//
+// The package defines the codes and the Finding type only. It makes no observations:
+// packages discovery, verdict and sweep create the findings.
 package finding
 
 // Code is a stable identifier for a kind of finding. Codes are part of the JSON output
