@@ -105,6 +105,8 @@ func chainLines(c chain.Chain, i, n int, configured map[string]bool) []string {
 		var marks []string
 		switch {
 		case j != pin:
+		case c.Trust == chain.TrustNone:
+			marks = append(marks, "do not pin: this chain failed verification, so no value is taken from it")
 		case j == len(c.Certificates)-1:
 			marks = append(marks, "IAM needs this thumbprint (last certificate sent)")
 		default:

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/chain"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/verdict"
 )
 
@@ -118,5 +119,21 @@ func TestCheckTextMarksTopCertificate(t *testing.T) {
 		if !strings.Contains(text, w) {
 			t.Errorf("CheckText() has no line %q:\n%s", w, text)
 		}
+	}
+}
+
+func TestCheckTextDoesNotPinUnverifiedChain(t *testing.T) {
+	p := checkProvider()
+	p.Hosts[0].Chains[0].Trust = chain.TrustNone
+	p.Hosts[0].Chains[0].VerifyError = "x509: certificate signed by unknown authority"
+
+	text := CheckText(p)
+
+	unverified := text[strings.Index(text, "Chain 1 of"):strings.Index(text, "Chain 2 of")]
+	if strings.Contains(unverified, "IAM needs this thumbprint") {
+		t.Errorf("CheckText() suggests a value from a chain that failed verification:\n%s", unverified)
+	}
+	if !strings.Contains(unverified, "do not pin") {
+		t.Errorf("CheckText() does not warn against pinning the unverified chain:\n%s", unverified)
 	}
 }
