@@ -223,6 +223,15 @@ func decideTests(t *testing.T) []decideTest {
 			wantMessages: map[finding.Code][]string{finding.DiscoveryFailed: {"redirect to another host"}},
 		},
 		{
+			name:        "leaf sent alone without its intermediate",
+			in:          input([]string{tp(p.i1.cert)}, publicHost(sent(none, 3, p.l1))),
+			wantVerdict: Refused,
+			wantCodes:   []finding.Code{finding.ChainUnverified, finding.LeafOnlyChain, finding.StaleEntry},
+			wantMessages: map[finding.Code][]string{
+				finding.LeafOnlyChain: {"sends only its leaf certificate", "serve the full chain"},
+			},
+		},
+		{
 			name: "discovery refused by an unverified chain",
 			in: Input{
 				ProviderURL: "id.example.test", Configured: []string{tp(p.x)}, Now: now,

@@ -59,11 +59,22 @@ func hostFindings(hosts []chain.Host, judged []judgedChain) []finding.Finding {
 			continue
 		}
 		for _, c := range host.Chains {
-			if !verified(c) {
+			if verified(c) {
+				continue
+			}
+			findings = append(findings, finding.Finding{
+				Code: finding.ChainUnverified,
+				Message: fmt.Sprintf("host %s: the chain ending at %q (%d samples) failed verification, so no thumbprint is computed from it: %s",
+					host.Name, c.Top().Subject, c.Samples, cmp.Or(c.VerifyError, "no verification result")),
+			})
+			if len(c.Certificates) == 1 && !c.Top().IsCA && !c.Top().SelfSigned {
+				// A leaf sent alone verifies only when its issuer is a trusted root.
+				// Issued by an intermediate, it fails whatever the CA bundle holds, and
+				// the fix is on the server.
 				findings = append(findings, finding.Finding{
-					Code: finding.ChainUnverified,
-					Message: fmt.Sprintf("host %s: the chain ending at %q (%d samples) failed verification, so no thumbprint is computed from it: %s",
-						host.Name, c.Top().Subject, c.Samples, cmp.Or(c.VerifyError, "no verification result")),
+					Code: finding.LeafOnlyChain,
+					Message: fmt.Sprintf("host %s sends only its leaf certificate %q, issued by %q, which is not sent: serve the full chain including the intermediate CA certificates",
+						host.Name, c.Top().Subject, c.Top().Issuer),
 				})
 			}
 		}
