@@ -37,13 +37,13 @@ func checkFlags() (*flag.FlagSet, *checkOptions) {
 and jwks_uri hosts (every address, TLS 1.2 and 1.3 separately, several samples), and
 judges a thumbprint list the way a sweep does, without reading or writing AWS.
 The issuer URL may be given as IAM stores it (example.com/path) or with https://.
-`)
+`, judgedExitStatus)
 	fs.StringVar(&o.thumbprints, "thumbprints", "", "comma-separated `list` of thumbprints to judge, 40 hex characters each, as stored in IAM (default: an empty list)")
 	fs.StringVar(&o.caBundle, "ca-bundle", "", "PEM `FILE` of CA certificates that issue a private issuer's chain")
 	fs.Var(&o.format, "format", "output `format`: text or json")
 	fs.BoolVar(&o.allowPrivate, "allow-private-networks", false, "allow issuers on loopback, private and link-local addresses (without it they are rejected before any connection)")
 	fs.BoolVar(&o.allowLeaf, "allow-leaf-pin", false, "propose a leaf thumbprint for a server that sends only its leaf certificate")
-	fs.IntVar(&o.samples, "samples", config.DefaultSamples, "`count` of extra handshakes per host beyond one per address, 0 to 32")
+	fs.IntVar(&o.samples, "samples", config.DefaultSamples, "`count` of handshakes per host beyond one TLS 1.3-only and one TLS 1.2-only handshake per address, 0 to 32")
 	fs.DurationVar(&o.handshake, "handshake-timeout", config.DefaultHandshakeTimeout, "time limit of one TLS handshake, a Go `duration` such as 5s or 1500ms")
 	fs.DurationVar(&o.httpTimeout, "http-timeout", config.DefaultHTTPTimeout, "time limit of one HTTP request, a Go `duration` such as 10s or 1m")
 	fs.IntVar(&o.expiryDays, "expiry-warning-days", 30, "warn when the top certificate expires within this many `days` (0: off)")
@@ -63,8 +63,8 @@ func runCheck(ctx context.Context, args []string, env Env) (int, error) {
 	if err != nil {
 		return ExitUsage, usageError("%v", err)
 	}
-	if o.samples < 0 || o.samples > 32 {
-		return ExitUsage, usageError("-samples %d: want 0 to 32", o.samples)
+	if err := validateCheckOptions(o); err != nil {
+		return ExitUsage, err
 	}
 
 	configured, err := parseThumbprints(o.thumbprints)
@@ -173,4 +173,20 @@ func loadTrust(env Env, cfg config.Config) (setup.Trust, error) {
 		return setup.NewTrust(env.SystemRoots, cfg.CABundle), nil
 	}
 	return setup.LoadTrust(cfg.CABundle)
+}
+
+// validateCheckOptions applies the limits that the function's environment variables
+// have, so a typo such as -http-timeout 0 is reported instead of replaced by a default.
+func validateCheckOptions(o *checkOptions) error {
+	switch {
+	case o.samples < 0 || o.samples > 32:
+		return usageError("-samples %d: want 0 to 32", o.samples)
+	case o.handshake <= 0 || o.handshake > 15*time.Minute:
+		return usageError("-handshake-timeout %s: want a duration above 0 and at most 15m", o.handshake)
+	case o.httpTimeout <= 0 || o.httpTimeout > 15*time.Minute:
+		return usageError("-http-timeout %s: want a duration above 0 and at most 15m", o.httpTimeout)
+	case o.expiryDays < 0 || o.expiryDays > 3650:
+		return usageError("-expiry-warning-days %d: want 0 to 3650", o.expiryDays)
+	}
+	return nil
 }

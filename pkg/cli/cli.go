@@ -106,6 +106,9 @@ func runHelp(args []string, env Env) int {
 	}
 	var fs *flag.FlagSet
 	switch args[0] {
+	case "help":
+		fmt.Fprint(env.Stdout, usage)
+		return ExitOK
 	case "check":
 		fs, _ = checkFlags()
 	case "thumbprint":
@@ -153,17 +156,25 @@ func unwrapUsage(err error) string {
 // discarded, so parsing prints nothing: Run reports a parse error in one line on
 // standard error, and prints the help on standard output when it is requested, by
 // setting the output and calling Usage.
-func newFlagSet(name, synopsis, details string) *flag.FlagSet {
+func newFlagSet(name, synopsis, details, exitStatus string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
 		out := fs.Output()
-		fmt.Fprintf(out, "Usage: remediator %s\n\n%s\nOptions:\n", synopsis, details)
-		fs.PrintDefaults()
-		fmt.Fprint(out, "\nExit status: 0 healthy, 1 problems found or changes made, 2 usage or configuration error.\n")
+		fmt.Fprintf(out, "Usage: remediator %s\n\n%s", synopsis, details)
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprint(out, "\nOptions:\n")
+			fs.PrintDefaults()
+		}
+		fmt.Fprintf(out, "\nExit status: %s\n", exitStatus)
 	}
 	return fs
 }
+
+// judgedExitStatus is the exit status help of the commands that judge providers.
+const judgedExitStatus = "0 healthy, 1 problems found or changes made, 2 usage or configuration error."
 
 // formatFlag validates --format.
 type formatFlag string

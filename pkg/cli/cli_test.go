@@ -48,16 +48,18 @@ func TestRunHelpForEveryCommand(t *testing.T) {
 	commands := []struct {
 		name  string
 		flags *flag.FlagSet
+		// exit is the exit status line the help must print.
+		exit string
 		// want lists the units and accepted values the help must state.
 		want []string
 	}{
-		{"check", first(checkFlags()), []string{
+		{"check", first(checkFlags()), "Exit status: " + judgedExitStatus, []string{
 			"check <issuer URL>", "-format format", "text or json", "-ca-bundle FILE",
 			"-handshake-timeout duration", "5s", "-expiry-warning-days days", "0 to 32",
 			"-thumbprints list", "40 hex characters",
 		}},
-		{"thumbprint", thumbprintFlags(), []string{"thumbprint <FILE|->", `"-" reads standard input`, "top intermediate CA"}},
-		{"sweep", first(sweepFlags()), []string{"-provider ARN", "repeatable", "-dry-run", "DRY_RUN", "text or json", "AWS_PROFILE"}},
+		{"thumbprint", thumbprintFlags(), "Exit status: 0 thumbprint printed, 2 unreadable input", []string{"thumbprint <FILE|->", `"-" reads standard input`, "top intermediate CA"}},
+		{"sweep", first(sweepFlags()), "Exit status: " + judgedExitStatus, []string{"-provider ARN", "repeatable", "-dry-run", "DRY_RUN", "text or json", "AWS_PROFILE"}},
 	}
 	for _, cmd := range commands {
 		forms := [][]string{
@@ -80,7 +82,7 @@ func TestRunHelpForEveryCommand(t *testing.T) {
 				if !strings.HasPrefix(out.stdout, "Usage: remediator "+cmd.name) {
 					t.Errorf("Run(%q) stdout does not start with the usage line:\n%s", args, out.stdout)
 				}
-				if !strings.Contains(out.stdout, "Exit status: 0 healthy, 1 problems found or changes made, 2 usage or configuration error.") {
+				if !strings.Contains(out.stdout, cmd.exit) {
 					t.Errorf("Run(%q) stdout does not explain the exit status:\n%s", args, out.stdout)
 				}
 				for _, want := range cmd.want {
@@ -112,6 +114,10 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"sweep unknown format", []string{"sweep", "--format=yaml"}, `"yaml" is not a format: want text or json`},
 		{"check bad duration", []string{"check", "example.com", "--handshake-timeout", "5"}, "-handshake-timeout"},
 		{"check samples out of range", []string{"check", "example.com", "--samples", "33"}, "-samples 33: want 0 to 32"},
+		{"check zero handshake timeout", []string{"check", "example.com", "--handshake-timeout", "0"}, "-handshake-timeout 0s: want a duration above 0"},
+		{"check negative http timeout", []string{"check", "example.com", "--http-timeout", "-5s"}, "-http-timeout -5s: want a duration above 0"},
+		{"check http timeout too long", []string{"check", "example.com", "--http-timeout", "20m"}, "at most 15m"},
+		{"check negative expiry days", []string{"check", "example.com", "--expiry-warning-days", "-1"}, "-expiry-warning-days -1: want 0 to 3650"},
 		{"check without issuer", []string{"check"}, "want exactly one issuer URL, got 0 arguments"},
 		{"check two issuers", []string{"check", "a.example.com", "b.example.com"}, "got 2 arguments"},
 		{"check plain http issuer", []string{"check", "http://example.com"}, "http://example.com"},
@@ -143,3 +149,14 @@ func TestRunRejectsBadFlags(t *testing.T) {
 }
 
 func first[T, U any](a T, _ U) T { return a }
+
+func TestRunHelpHelp(t *testing.T) {
+	out := run(t, Env{}, "", "help", "help")
+
+	if out.status != ExitOK {
+		t.Errorf("Run(help help) = %d, want %d", out.status, ExitOK)
+	}
+	if !strings.Contains(out.stdout, "remediator help [command]") {
+		t.Errorf("Run(help help) stdout lacks the command list:\n%s", out.stdout)
+	}
+}

@@ -42,7 +42,7 @@ profiles with AWS_PROFILE, SSO, instance roles). Settings come from the same env
 variables as the function (DRY_RUN, CONCURRENCY, CA_BUNDLE_FILE, ...; see the README);
 the options below override them. Nothing is published to SNS from the command line.
 On a terminal, one progress line per provider goes to standard error.
-`)
+`, judgedExitStatus)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "compute and report everything and write nothing to IAM (overrides DRY_RUN)")
 	fs.Var(&o.providers, "provider", "sweep only this provider, given as its `ARN` or issuer URL (repeatable)")
 	fs.Var(&o.format, "format", "output `format`: text or json")

@@ -20,7 +20,7 @@ certificate that is not self-signed. When every CA certificate is self-signed it
 the last CA certificate, and when the input has no CA certificate it is the leaf.
 Standard output gets the thumbprint alone; standard error says which certificate was
 chosen and why. "-" reads standard input. There are no options.
-`)
+`, "0 thumbprint printed, 2 unreadable input or no single certificate chain.")
 }
 
 func runThumbprint(args []string, env Env) (int, error) {

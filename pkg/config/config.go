@@ -57,7 +57,8 @@ type Config struct {
 	HandshakeTimeout time.Duration
 	// HTTPTimeout bounds one HTTP request (HTTP_TIMEOUT, default 10s).
 	HTTPTimeout time.Duration
-	// Samples is the number of handshakes per host beyond one per address
+	// Samples is the number of handshakes per host beyond one TLS 1.3-only and one
+	// TLS 1.2-only handshake per address
 	// (SAMPLES, 0-32, default 2).
 	Samples int
 	// DeadlineMargin is how long before the Lambda deadline the sweep stops starting
@@ -164,7 +165,7 @@ func (r *reader) boolean(name string, def bool) bool {
 	case "false", "0", "no":
 		return false
 	}
-	r.fail(name, v, "true or false")
+	r.fail(name, v, "true or false (also accepted: 1, 0, yes, no)")
 	return def
 }
 
