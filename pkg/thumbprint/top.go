@@ -67,7 +67,7 @@ func Order(certs []*x509.Certificate) ([]*x509.Certificate, error) {
 	case len(leaves) == 0:
 		return nil, fmt.Errorf("thumbprint: no leaf certificate among %s: every certificate issued another one in the set", subjects(set, allIndexes(len(set))))
 	case len(leaves) > 1:
-		return nil, fmt.Errorf("thumbprint: the certificates are not one chain: %s issued no other certificate in the set, so each is a separate leaf", subjects(set, leaves))
+		return nil, fmt.Errorf("thumbprint: the certificates are not one chain: none of %s issued another certificate in the set, so they have no common path; a certificate that links them (often an intermediate CA) is missing", subjects(set, leaves))
 	}
 
 	path, tied := longestPath(leaves[0], issuers, make([]bool, len(set)))

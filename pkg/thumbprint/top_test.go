@@ -76,6 +76,7 @@ func TestTopNotOneChain(t *testing.T) {
 		{name: "two unrelated leaves", certs: []*x509.Certificate{leaf, intermediate.cert, otherLeaf, otherIntermediate.cert}, wantSubjects: []string{"CN=id.example.test", "CN=www.example.test"}},
 		{name: "unrelated intermediate", certs: []*x509.Certificate{leaf, intermediate.cert, otherIntermediate.cert}, wantSubjects: []string{"CN=id.example.test", "CN=Unrelated Intermediate"}},
 		{name: "two leaves of one issuer", certs: []*x509.Certificate{leaf, newLeaf(t, "keys.example.test", intermediate), intermediate.cert}, wantSubjects: []string{"CN=id.example.test", "CN=keys.example.test"}},
+		{name: "leaf and root without the intermediate", certs: []*x509.Certificate{leaf, root.cert}, wantSubjects: []string{"CN=id.example.test", "CN=Root R1", "intermediate CA) is missing"}},
 		{name: "empty", certs: nil, wantSubjects: []string{"no certificates"}},
 	}
 	for _, tt := range tests {
