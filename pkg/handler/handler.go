@@ -57,11 +57,14 @@ type Result struct {
 	Verdicts        map[string]int `json:"verdicts"`
 	HighestSeverity string         `json:"highestSeverity"`
 	NotReached      int            `json:"notReached"`
-	Published       bool           `json:"published"`
-	MessageID       string         `json:"messageId,omitempty"`
-	PublishError    string         `json:"publishError,omitempty"`
-	NotifyReason    string         `json:"notifyReason,omitempty"`
-	DurationMs      int64          `json:"durationMs"`
+	// Notes repeats the sweep-level problems that did not stop it, such as a provider
+	// filter entry that matches no provider.
+	Notes        []string `json:"notes,omitempty"`
+	Published    bool     `json:"published"`
+	MessageID    string   `json:"messageId,omitempty"`
+	PublishError string   `json:"publishError,omitempty"`
+	NotifyReason string   `json:"notifyReason,omitempty"`
+	DurationMs   int64    `json:"durationMs"`
 }
 
 // Invoke handles one invocation.
@@ -87,6 +90,9 @@ func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (Result, 
 	}
 	if rep.AccountID == "" {
 		rep.AccountID = accountFromContext(ctx)
+	}
+	for _, note := range rep.Notes {
+		h.Logger.WarnContext(ctx, "sweep note", "note", note)
 	}
 	for _, arn := range rep.NotReached {
 		h.Logger.WarnContext(ctx, "provider not reached before deadline", "provider", arn)
@@ -211,6 +217,7 @@ func summarize(rep report.Report, d time.Duration) Result {
 		Verdicts:        verdicts,
 		HighestSeverity: report.SeverityLabel(report.Highest(rep)),
 		NotReached:      len(rep.NotReached),
+		Notes:           rep.Notes,
 		DurationMs:      d.Milliseconds(),
 	}
 }

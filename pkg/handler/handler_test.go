@@ -382,6 +382,21 @@ func TestInvokeResult(t *testing.T) {
 	}
 }
 
+func TestInvokeResultCarriesNotes(t *testing.T) {
+	rep := sweepReport(healthyProvider())
+	rep.Notes = []string{`provider filter entry "arn:aws:iam::123456789012:oidc-provider/gone.example" matches no provider in the account`}
+	h := newHarness(rep)
+
+	result, err := h.handler.Invoke(context.Background(), readEvent(t, "scheduled.json"))
+
+	if err != nil {
+		t.Fatalf("Invoke() error = %v", err)
+	}
+	if len(result.Notes) != 1 || !strings.Contains(result.Notes[0], "matches no provider") {
+		t.Errorf("Result.Notes = %q, want the sweep's note", result.Notes)
+	}
+}
+
 func TestInvokeWithoutTopic(t *testing.T) {
 	h := newHarness(sweepReport(updatedProvider()))
 	h.handler.Publisher = nil
