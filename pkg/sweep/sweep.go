@@ -405,22 +405,23 @@ func (s *Sweeper) skipReason(p provider.Provider) string {
 	return ""
 }
 
-// accountOf returns the account ID of an IAM ARN, or "" when it has none.
+// accountOf returns the account ID of an OIDC provider ARN, or "" when it is not one.
 func accountOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
+	parsed, err := provider.ParseARN(arn)
+	if err != nil {
 		return ""
 	}
-	return parts[4]
+	return parsed.AccountID
 }
 
-// urlOf returns the provider URL that an OIDC provider ARN ends with.
+// urlOf returns the provider URL that an OIDC provider ARN ends with, or "" when it is
+// not one.
 func urlOf(arn string) string {
-	_, url, found := strings.Cut(arn, ":oidc-provider/")
-	if !found {
+	parsed, err := provider.ParseARN(arn)
+	if err != nil {
 		return ""
 	}
-	return url
+	return parsed.URL
 }
 
 // normalizeURL compares provider URLs regardless of scheme, host case and a trailing
