@@ -18,10 +18,7 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/cli"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/config"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/handler"
-	"github.com/oidc-thumbprint-remediator/remediator/pkg/notify"
-	"github.com/oidc-thumbprint-remediator/remediator/pkg/report"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/setup"
-	"github.com/oidc-thumbprint-remediator/remediator/pkg/sweep"
 )
 
 func main() {
@@ -54,10 +51,6 @@ func newHandler(logger *slog.Logger) (*handler.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	policy, err := notify.ParsePolicy(cfg.NotificationPolicy)
-	if err != nil {
-		return nil, err
-	}
 	awsCfg, err := awsconfig.LoadDefaultConfig(context.Background())
 	if err != nil {
 		return nil, fmt.Errorf("loading AWS configuration: %w", err)
@@ -68,20 +61,11 @@ func newHandler(logger *slog.Logger) (*handler.Handler, error) {
 	}
 
 	sweeper := setup.NewSweeper(cfg, awsCfg, setup.NewObservers(cfg, trust, nil))
-	h := &handler.Handler{
-		Run: func(ctx context.Context, opts sweep.Options) (report.Report, error) {
-			s := *sweeper
-			s.Options = opts
-			return s.Run(ctx)
-		},
-		Options:   sweeper.Options,
-		Policy:    policy,
-		Publisher: setup.NewPublisher(cfg, awsCfg, "log group "+lambdacontext.LogGroupName),
-		Logger:    logger,
-		Metrics:   os.Stdout,
-		Namespace: cfg.MetricsNamespace,
-	}
-	return h, nil
+	return setup.NewHandler(cfg, awsCfg, sweeper, setup.HandlerOptions{
+		Logger:  logger,
+		Metrics: os.Stdout,
+		LogHint: "log group " + lambdacontext.LogGroupName,
+	})
 }
 
 func isTerminal(w io.Writer) bool {

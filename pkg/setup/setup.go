@@ -7,8 +7,11 @@
 package setup
 
 import (
+	"context"
 	"crypto/x509"
 	"fmt"
+	"io"
+	"log/slog"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eks"
@@ -18,9 +21,11 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/cluster"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/config"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/discovery"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/handler"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/netguard"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/notify"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/provider"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/report"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/sweep"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/tlsprobe"
 )
@@ -139,4 +144,36 @@ func NewPublisher(cfg config.Config, awsCfg aws.Config, logHint string) *notify.
 		TopicARN: cfg.TopicARN,
 		LogHint:  logHint,
 	}
+}
+
+// HandlerOptions are the edge-specific parts of a Lambda handler.
+type HandlerOptions struct {
+	// Logger receives the per-provider and per-sweep lines.
+	Logger *slog.Logger
+	// Metrics receives the Embedded Metric Format line; Lambda reads standard output.
+	Metrics io.Writer
+	// LogHint says where the full report is when the SNS summary is shortened.
+	LogHint string
+}
+
+// NewHandler builds the Lambda handler from a sweeper: each invocation runs a copy of
+// it with the event's options, and publishes to the configured topic.
+func NewHandler(cfg config.Config, awsCfg aws.Config, sweeper *sweep.Sweeper, opts HandlerOptions) (*handler.Handler, error) {
+	policy, err := notify.ParsePolicy(cfg.NotificationPolicy)
+	if err != nil {
+		return nil, err
+	}
+	return &handler.Handler{
+		Run: func(ctx context.Context, options sweep.Options) (report.Report, error) {
+			s := *sweeper
+			s.Options = options
+			return s.Run(ctx)
+		},
+		Options:   sweeper.Options,
+		Policy:    policy,
+		Publisher: NewPublisher(cfg, awsCfg, opts.LogHint),
+		Logger:    opts.Logger,
+		Metrics:   opts.Metrics,
+		Namespace: cfg.MetricsNamespace,
+	}, nil
 }

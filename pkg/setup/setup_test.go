@@ -9,10 +9,14 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/config"
+	"github.com/oidc-thumbprint-remediator/remediator/pkg/sweep"
 )
 
 // stubResolver returns one address for every name and records the names requested.
@@ -114,5 +118,30 @@ func TestNewObserversSamples(t *testing.T) {
 				t.Errorf("Probe() attempts = %d with Samples %d, want %d", host.Attempts, tt.samples, tt.attempts)
 			}
 		})
+	}
+}
+
+func TestNewHandlerRejectsUnknownPolicy(t *testing.T) {
+	_, err := NewHandler(config.Config{NotificationPolicy: "sometimes"}, aws.Config{}, &sweep.Sweeper{}, HandlerOptions{})
+	if err == nil || !strings.Contains(err.Error(), "sometimes") {
+		t.Errorf("NewHandler() error = %v, want one naming the policy", err)
+	}
+}
+
+func TestNewHandlerRunsACopyWithTheEventOptions(t *testing.T) {
+	base := &sweep.Sweeper{Options: sweep.Options{Concurrency: 3}}
+	h, err := NewHandler(config.Config{NotificationPolicy: "always"}, aws.Config{}, base, HandlerOptions{})
+	if err != nil {
+		t.Fatalf("NewHandler() error = %v", err)
+	}
+
+	if h.Options.Concurrency != 3 {
+		t.Errorf("Options.Concurrency = %d, want the sweeper's 3", h.Options.Concurrency)
+	}
+	if h.Publisher != nil {
+		t.Error("Publisher is set without a topic, want nil")
+	}
+	if h.Policy != "always" {
+		t.Errorf("Policy = %q, want always", h.Policy)
 	}
 }

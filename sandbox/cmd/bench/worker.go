@@ -15,7 +15,6 @@ import (
 
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/config"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/handler"
-	"github.com/oidc-thumbprint-remediator/remediator/pkg/notify"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/report"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/setup"
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/sweep"
@@ -74,22 +73,13 @@ func runWorker(ctx context.Context, mode, providerARN string, out io.Writer) err
 // invokeHandler runs the Lambda handler once, as the function's main does, and
 // records the allocations of the invocation alone.
 func invokeHandler(ctx context.Context, cfg config.Config, awsCfg aws.Config, sweeper *sweep.Sweeper, result *workerResult) error {
-	policy, err := notify.ParsePolicy(cfg.NotificationPolicy)
+	h, err := setup.NewHandler(cfg, awsCfg, sweeper, setup.HandlerOptions{
+		Logger:  slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Metrics: io.Discard,
+		LogHint: "benchmark",
+	})
 	if err != nil {
 		return err
-	}
-	h := &handler.Handler{
-		Run: func(ctx context.Context, opts sweep.Options) (report.Report, error) {
-			s := *sweeper
-			s.Options = opts
-			return s.Run(ctx)
-		},
-		Options:   sweeper.Options,
-		Policy:    policy,
-		Publisher: setup.NewPublisher(cfg, awsCfg, "benchmark"),
-		Logger:    slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Metrics:   io.Discard,
-		Namespace: cfg.MetricsNamespace,
 	}
 
 	var before, after runtime.MemStats
