@@ -55,10 +55,10 @@ type Finding struct {
 }
 
 // Fault reports whether the code describes something that makes token exchanges fail
-// or keeps the sweep from judging the list: a chain that does not verify, keys that
-// cannot be fetched, suspected interception, an expired issuer, a leaf-only server, an
-// issuer that does not match, a failed discovery, handshake or write, or a list that
-// does not fit. The other codes are warnings that need no action today.
+// or keeps the sweep from judging the list. These are a chain that does not verify,
+// keys that cannot be fetched, suspected interception, an expired issuer, a leaf-only
+// server, an issuer that does not match, a failed discovery, handshake or write, and a
+// list that does not fit. The other codes are warnings that need no action today.
 func (c Code) Fault() bool {
 	switch c {
 	case ChainUnverified, JWKSUnavailable, InterceptionSuspected, IssuerExpired, LeafOnlyChain,

@@ -15,10 +15,10 @@ type Policy string
 const (
 	// Always sends every sweep, including quiet ones.
 	Always Policy = "always"
-	// ChangesAndProblems sends when a list was updated or would be updated, when a
-	// provider has a severity or was refused or unreachable, when a healthy provider
-	// has a fault finding or an expiry warning, or when providers were not reached
-	// before the deadline. It is the default.
+	// ChangesAndProblems is the default. It sends when a list was updated or would be
+	// updated, or when a provider has a severity or was refused or unreachable. It
+	// also sends when a healthy provider has a fault finding or an expiry warning, and
+	// when providers were not reached before the deadline.
 	ChangesAndProblems Policy = "changes-and-problems"
 	// Problems sends only when something is still wrong or unknown after the sweep:
 	// a mismatch, a refused change, an unreachable provider, a dry-run change with a
@@ -67,8 +67,9 @@ func (p Policy) decide(r report.Report) (bool, string) {
 
 // problemCount counts the providers whose list is still wrong or unknown after the
 // sweep, the providers not reached, and the healthy or updated providers that carry a
-// fault finding or an expiry warning: a list can match a chain that no longer verifies,
-// and a certificate about to expire is worth a message before it breaks anything.
+// fault finding or an expiry warning. A list can match a chain that no longer
+// verifies, and a certificate about to expire is worth a message before it breaks
+// anything.
 func problemCount(r report.Report) int {
 	c := report.Count(r)
 	n := c.Mismatch + c.Refused + c.Unreachable + c.NotReached

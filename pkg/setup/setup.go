@@ -152,7 +152,7 @@ type HandlerOptions struct {
 	Logger *slog.Logger
 	// Metrics receives the Embedded Metric Format line; Lambda reads standard output.
 	Metrics io.Writer
-	// LogHint says where the full report is when the SNS summary is shortened.
+	// LogHint names where the full report is when the SNS summary is shortened.
 	LogHint string
 }
 
