@@ -15,12 +15,13 @@ import (
 // The verdict is one of:
 //   - Unreachable when discovery failed or a host completed no handshake. Nothing is
 //     known about the list, so there is no severity and no proposal.
-//   - Refused when a change cannot be computed or written safely. The cases are:
-//     discovery failed and an observed chain fails verification; a host's samples
-//     disagree and one chain fails verification (probable interception); a chain that
-//     no entry matches failed verification; the needed values do not fit in
-//     MaxThumbprints entries. Severity is set when a verified chain is mismatched.
-//     Proposed is set only for the last case, to show the list that would be needed.
+//   - Refused when a change cannot be computed or written safely. That happens when
+//     discovery failed and an observed chain fails verification, when a host's
+//     samples disagree and one chain fails verification (probable interception), when
+//     a chain that no entry matches failed verification, or when the needed values do
+//     not fit in MaxThumbprints entries. Severity is set when a verified chain is
+//     mismatched. Proposed is set only for the last case, to show the list that would
+//     be needed.
 //   - Mismatch, with a severity, when a verified chain contains no configured
 //     thumbprint. Proposed is nil when no value can be taken from the mismatched
 //     chains, as for a server that sends only its leaf while leaf pins are not allowed.
@@ -199,8 +200,8 @@ func unverifiedChain(hosts []chain.Host) *chain.Chain {
 
 // decideUnverifiedDiscovery refuses a provider whose discovery host serves a chain that
 // fails verification. The discovery document could not be trusted, so the JWKS host is
-// unknown and nothing can be computed; the observed chain is still reported, because
-// it tells the operator what the host serves (an interception proxy, a missing CA in
+// unknown and nothing can be computed. The observed chain is still reported, because
+// it shows the operator what the host serves (an interception proxy, a missing CA in
 // the bundle, an expired certificate).
 func decideUnverifiedDiscovery(in Input, hosts []chain.Host, e entries) Decision {
 	c := unverifiedChain(hosts)
