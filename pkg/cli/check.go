@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/config"
@@ -28,6 +29,7 @@ type checkOptions struct {
 	handshake    time.Duration
 	httpTimeout  time.Duration
 	expiryDays   int
+	resolve      stringList
 }
 
 func checkFlags() (*flag.FlagSet, *checkOptions) {
@@ -46,6 +48,7 @@ The issuer URL may be given as IAM stores it (example.com/path) or with https://
 	fs.IntVar(&o.samples, "samples", config.DefaultSamples, "`count` of handshakes per host beyond one TLS 1.3-only and one TLS 1.2-only handshake per address, 0 to 32")
 	fs.DurationVar(&o.handshake, "handshake-timeout", config.DefaultHandshakeTimeout, "time limit of one TLS handshake, a Go `duration` such as 5s or 1500ms")
 	fs.DurationVar(&o.httpTimeout, "http-timeout", config.DefaultHTTPTimeout, "time limit of one HTTP request, a Go `duration` such as 10s or 1m")
+	fs.Var(&o.resolve, "resolve", "pin a host `name=address` before DNS is asked, like curl's --resolve (repeatable; the address still passes the private-network check)")
 	fs.IntVar(&o.expiryDays, "expiry-warning-days", 30, "warn when the top certificate expires within this many `days` (0: off)")
 	return fs, o
 }
@@ -116,6 +119,10 @@ func checkGuard(ctx context.Context, guard *netguard.Guard, host string) error {
 	if !errors.As(err, &blocked) {
 		return nil
 	}
+	if blocked.Kind == netguard.KindMetadata {
+		return usageError("issuer host %q resolves to %s, a cloud metadata address, so no connection was made: such addresses are always blocked",
+			blocked.Host, blocked.Addr)
+	}
 	return usageError("issuer host %q resolves to %s, a %s address, so no connection was made: "+
 		"pass --allow-private-networks to check an issuer on loopback, private or link-local addresses",
 		blocked.Host, blocked.Addr, blocked.Kind)
@@ -152,6 +159,13 @@ func checkConfig(o *checkOptions) (config.Config, error) {
 		HandshakeTimeout:     o.handshake,
 		HTTPTimeout:          o.httpTimeout,
 		ExpiryWarning:        time.Duration(o.expiryDays) * 24 * time.Hour,
+	}
+	if len(o.resolve) > 0 {
+		hosts, err := config.ParseHostOverrides(strings.Join(o.resolve, ","))
+		if err != nil {
+			return cfg, usageError("-resolve: %v", err)
+		}
+		cfg.HostOverrides = hosts
 	}
 	if o.caBundle == "" {
 		return cfg, nil

@@ -258,3 +258,48 @@ func colons(hex string) string {
 	}
 	return strings.Join(pairs, ":")
 }
+
+func TestCheckResolvePinsHostName(t *testing.T) {
+	p := newTestPKI(t)
+	farm := newFarm(t)
+	srv := startIssuer(t, farm, issuerfarm.Options{
+		Name:         "oidc.pinned.test",
+		Certificates: []tls.Certificate{p.serve(t, p.publicInt, "oidc.pinned.test", p.publicInt.Cert)},
+	})
+	// The default resolver in these tests fails every lookup, so only the pinned
+	// address can reach the issuer.
+	env := Env{SystemRoots: pki.Pool(p.publicRoot.Cert)}
+
+	out := run(t, env, "", "check", srv.URL(), "--thumbprints", tp(p.publicInt.Cert),
+		"--allow-private-networks", "--resolve", "oidc.pinned.test=127.0.0.1")
+
+	if out.status != ExitOK {
+		t.Errorf("check exit status = %d, want %d\nstderr: %s\nstdout: %s", out.status, ExitOK, out.stderr, out.stdout)
+	}
+	if got := srv.TotalHandshakes(); got == 0 {
+		t.Error("issuer completed no handshake through the pinned address")
+	}
+}
+
+func TestCheckResolveKeepsMetadataBlocked(t *testing.T) {
+	out := run(t, Env{}, "", "check", "https://meta.test/", "--allow-private-networks",
+		"--resolve", "meta.test=169.254.169.254")
+
+	if out.status != ExitUsage {
+		t.Errorf("check exit status = %d, want %d", out.status, ExitUsage)
+	}
+	if !strings.Contains(out.stderr, "cloud metadata address") || !strings.Contains(out.stderr, "always blocked") {
+		t.Errorf("check stderr = %q, want the metadata block explained", out.stderr)
+	}
+}
+
+func TestCheckResolveRejectsBadEntry(t *testing.T) {
+	out := run(t, Env{}, "", "check", "https://id.test/", "--resolve", "id.test=not-an-address")
+
+	if out.status != ExitUsage {
+		t.Errorf("check exit status = %d, want %d", out.status, ExitUsage)
+	}
+	if !strings.Contains(out.stderr, "-resolve") || !strings.Contains(out.stderr, "not-an-address") {
+		t.Errorf("check stderr = %q, want it to name -resolve and the bad value", out.stderr)
+	}
+}

@@ -243,7 +243,7 @@ func (r *reader) hostOverrides(name string) map[string][]netip.Addr {
 	if !ok {
 		return nil
 	}
-	hosts, err := parseHostOverrides(v)
+	hosts, err := ParseHostOverrides(v)
 	if err != nil {
 		r.errs = append(r.errs, fmt.Errorf("invalid %s %q: %w", name, v, err))
 		return nil
@@ -251,9 +251,9 @@ func (r *reader) hostOverrides(name string) map[string][]netip.Addr {
 	return hosts
 }
 
-// parseHostOverrides reads "name=address" entries separated by commas, for example
+// ParseHostOverrides reads "name=address" entries separated by commas, for example
 // "id.example=127.0.0.1,id.example=::1". A name may repeat to give several addresses.
-func parseHostOverrides(s string) (map[string][]netip.Addr, error) {
+func ParseHostOverrides(s string) (map[string][]netip.Addr, error) {
 	hosts := map[string][]netip.Addr{}
 	for _, entry := range strings.Split(s, ",") {
 		entry = strings.TrimSpace(entry)
