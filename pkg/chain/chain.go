@@ -45,7 +45,7 @@ func isSelfSigned(cert *x509.Certificate) bool {
 	return cert.CheckSignatureFrom(cert) == nil
 }
 
-// Trust says which root store a chain verified against.
+// Trust names the root store a chain verified against.
 type Trust string
 
 const (
@@ -54,7 +54,7 @@ const (
 	TrustPublic Trust = "public"
 	// TrustPrivate means the chain verified only with the operator's CA bundle.
 	TrustPrivate Trust = "private"
-	// TrustNone means the chain failed verification; VerifyError says why.
+	// TrustNone means the chain failed verification, and VerifyError gives the cause.
 	TrustNone Trust = "none"
 )
 

@@ -78,8 +78,8 @@ func runSweep(ctx context.Context, args []string, env Env) (int, error) {
 
 	sweeper := setup.NewSweeper(cfg, awsCfg, setup.NewObservers(cfg, trust, env.Resolver))
 	sweeper.Options.Filter = o.providers
-	// Progress goes to standard error, so that is the stream that must be a terminal;
-	// a report piped to a file or jq still shows progress on the screen.
+	// Progress goes to standard error, so that is the stream that must be a terminal.
+	// A report piped to a file or jq then still shows progress on the screen.
 	if env.IsTerminal != nil && env.IsTerminal(env.Stderr) {
 		sweeper.Options.Progress = func(p report.Provider) {
 			fmt.Fprintf(env.Stderr, "%-12s %s\n", progressLabel(p), p.URL)

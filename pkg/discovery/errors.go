@@ -31,7 +31,7 @@ type RedirectError struct {
 	StatusCode int
 	// Location is the resolved redirect target.
 	Location string
-	// Reason is why the redirect was not followed.
+	// Reason is the cause for not following the redirect.
 	Reason string
 }
 

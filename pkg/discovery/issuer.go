@@ -17,7 +17,7 @@ const acceptedForm = "want host[:port][/path] or https://host[:port][/path]"
 type URLError struct {
 	// Value is the URL exactly as given.
 	Value string
-	// Reason is what is wrong with Value.
+	// Reason is the fault found in Value.
 	Reason string
 	// Err is the underlying parse error, or nil.
 	Err error

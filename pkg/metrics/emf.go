@@ -30,11 +30,11 @@ type metadata struct {
 
 // EMF returns one EMF log line, ending in a newline, with the counts of r and the
 // sweep duration: Providers, OK, Mismatch, Updated, WouldUpdate, Unreachable,
-// Refused, Skipped, NotReached, Critical, CriticalUnresolved and Advisory as Count, and DurationMs as
-// Milliseconds. The timestamp is the sweep's finish time (its start time when the
-// finish is unknown). The metrics have no dimension, so the template's alarms match
-// them by name alone; one function runs per account, and AccountId is written as a
-// plain property for searching the log.
+// Refused, Skipped, NotReached, Critical, CriticalUnresolved and Advisory as Count,
+// and DurationMs as Milliseconds. The timestamp is the sweep's finish time (its start
+// time when the finish is unknown). The metrics have no dimension, so the template's
+// alarms match them by name alone. One function runs per account, and AccountId is
+// written as a plain property for searching the log.
 func EMF(r report.Report, namespace string, duration time.Duration) ([]byte, error) {
 	if namespace == "" {
 		return nil, errors.New("metrics: namespace is empty")

@@ -28,7 +28,7 @@ type Publisher struct {
 	TopicARN string
 	// Policy decides which sweeps are sent. The zero value means ChangesAndProblems.
 	Policy Policy
-	// LogHint says where the complete report is, for example the function's log
+	// LogHint names where the complete report is, for example the function's log
 	// group. A shortened message points readers there.
 	LogHint string
 	// MaxMessageBytes is the topic's MaximumMessageSize. Zero means MaxMessageBytes,
@@ -36,13 +36,13 @@ type Publisher struct {
 	MaxMessageBytes int
 }
 
-// Outcome says what Publish did.
+// Outcome is the result of one Publish call.
 type Outcome struct {
 	Sent      bool
 	MessageID string
 	// Omitted counts the providers left out of the message to fit the size limit.
 	Omitted int
-	// Reason says why the report was or was not sent.
+	// Reason explains why the report was or was not sent.
 	Reason string
 }
 

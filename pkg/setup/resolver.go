@@ -9,10 +9,10 @@ import (
 	"github.com/oidc-thumbprint-remediator/remediator/pkg/netguard"
 )
 
-// OverrideResolver returns addresses from a fixed table of host names and asks Fallback for
-// every other name, like curl's --resolve. Operators use it for split-horizon DNS; the
-// local sandbox uses it to give loopback issuers real-looking names. Overridden
-// addresses still pass the private-network guard.
+// OverrideResolver returns addresses from a fixed table of host names and passes every
+// other name to Fallback, like curl's --resolve. Operators use it for split-horizon
+// DNS, and the local sandbox uses it to give loopback issuers real-looking names.
+// Overridden addresses still pass the private-network guard.
 type OverrideResolver struct {
 	Hosts    map[string][]netip.Addr
 	Fallback netguard.Resolver

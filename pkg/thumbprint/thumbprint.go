@@ -24,7 +24,7 @@ var ErrMalformed = errors.New("malformed thumbprint")
 type MalformedError struct {
 	// Value is the value as given, before normalisation.
 	Value string
-	// Reason is what is wrong with Value and what is expected instead.
+	// Reason is the fault found in Value and the form expected instead.
 	Reason string
 	// SHA256 is the normalised value when it has 64 hexadecimal characters, so it
 	// looks like a SHA-256 fingerprint; it is empty otherwise.

@@ -68,12 +68,12 @@ type Input struct {
 type Decision struct {
 	Verdict  Kind
 	Severity Severity
-	// Reason says in one sentence why the verdict and severity were chosen.
+	// Reason explains in one sentence why the verdict and severity were chosen.
 	Reason   string
 	Findings []finding.Finding
 	// Proposed is the complete list that would fix the provider, lowercase, in a
 	// deterministic order, or nil when the stored list needs no change. A Refused
-	// decision may carry it for the report; ShouldWrite says whether to write it.
+	// decision may carry it for the report; ShouldWrite reports whether to write it.
 	Proposed []string
 	// Matched and Chains count the observed chains that contain a configured
 	// thumbprint, and all observed chains.

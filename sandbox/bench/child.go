@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Usage is what one child process cost, read from its rusage after it exited.
+// Usage is the cost of one child process, read from its rusage after it exited.
 type Usage struct {
 	// Wall is the time from starting the process to its exit.
 	Wall time.Duration

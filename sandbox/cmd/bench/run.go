@@ -154,7 +154,8 @@ func timeouts(slowDelay time.Duration) (handshake, http time.Duration) {
 	return max(config.DefaultHandshakeTimeout, 2*slowDelay), max(config.DefaultHTTPTimeout, 4*slowDelay)
 }
 
-// expectedCounters is what a sweep of n providers with stale stale lists should cost.
+// expectedCounters returns the cost a sweep of n providers, stale of them with a stale
+// list, should have.
 // IAM gets one list call, one read per provider, one more read before each write and
 // one write per stale list. SNS gets one publish when a list changed, as the default
 // notification policy sends. Each provider costs tlsprobe's plan of handshakes (one

@@ -24,7 +24,7 @@ import (
 // schedule sends.
 const scheduledEvent = `{"version":"0","id":"89d1a02d-5ec7-412e-82f5-13505f849b41","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-03-02T06:00:00Z","region":"eu-west-1","resources":[],"detail":{}}`
 
-// workerResult is what a worker prints as JSON on standard output.
+// workerResult is the JSON document a worker prints on standard output.
 type workerResult struct {
 	// TotalAlloc and Mallocs are the bytes and objects allocated by the invocation.
 	TotalAlloc uint64 `json:"totalAlloc"`
